@@ -1,0 +1,77 @@
+//! Data files in and out: Parquet, CSV, Arrow IPC and JSON lines.
+//!
+//! Reading normalises every compatible Arrow type to one canonical type per
+//! segmint type ([`coerce`]), so the engine sees only:
+//!
+//! | segmint type        | canonical Arrow type                                   |
+//! |---------------------|--------------------------------------------------------|
+//! | `bool`              | `Boolean`                                              |
+//! | `int`               | `Int64`                                                |
+//! | `float`             | `Float64`                                              |
+//! | `string`, `enum`    | `Utf8`, or `Dictionary(Int32, Utf8)` when the file has dictionaries |
+//! | `date`              | `Date32`                                               |
+//! | `timestamp`         | `Timestamp(Microsecond, None)`, meaning UTC            |
+//! | `list<string>`      | `List(Utf8)`                                           |
+//! | `list<int>`         | `List(Int64)`                                          |
+//!
+//! A file that does not fit the schema fails in [`DataFile::open`], before any work.
+//! Writers write to a temporary file and rename it, so outputs appear whole or not at all.
+
+use std::path::{Path, PathBuf};
+
+/// The file formats, chosen by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.parquet`
+    Parquet,
+    /// `.csv`
+    Csv,
+    /// `.arrow`, `.ipc`, `.feather` (file or stream format)
+    Arrow,
+    /// `.jsonl`, `.ndjson`
+    JsonLines,
+}
+
+impl Format {
+    /// The format for a path's extension, if it is one we know.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "parquet" => Some(Format::Parquet),
+            "csv" => Some(Format::Csv),
+            "arrow" | "ipc" | "feather" => Some(Format::Arrow),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Why a data file could not be read or written (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// Placeholder until the data layer lands.
+    #[error("{path}: {message}")]
+    Other {
+        /// The file involved.
+        path: PathBuf,
+        /// One clear sentence.
+        message: String,
+    },
+}
+
+/// A stream of record batches, already normalised to the canonical types.
+pub type BatchIter<'a> =
+    Box<dyn Iterator<Item = Result<arrow::record_batch::RecordBatch, DataError>> + Send + 'a>;
+
+/// Something that can be read (and read again: population statistics need a first
+/// pass) as canonical record batches holding just the requested columns.
+pub trait BatchSource: Sync {
+    /// Batches with exactly `columns`, in that order, of canonical types
+    /// (see the table above). Each call starts from the first row.
+    fn batches(&self, columns: &[crate::check::ir::FieldId]) -> Result<BatchIter<'_>, DataError>;
+
+    /// The number of rows, when known without reading (for progress bars).
+    fn row_count(&self) -> Option<u64> {
+        None
+    }
+}

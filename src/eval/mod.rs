@@ -1,0 +1,1 @@
+//! Evaluating a plan over record batches.

@@ -1,0 +1,1 @@
+//! [`ir::Program`](crate::check::ir::Program) + as-of date → [`Plan`].

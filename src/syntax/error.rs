@@ -1,0 +1,1 @@
+//! pest errors → diagnostics in plain words.
