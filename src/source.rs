@@ -118,14 +118,19 @@ impl Sources {
     /// Adds a file whose text is already a string.
     pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile::new(id, path.into(), text.into()));
+        self.files
+            .push(SourceFile::new(id, path.into(), text.into()));
         id
     }
 
     /// Adds a file from raw bytes. A file that is not UTF-8 is still added (the valid
     /// prefix exactly, the rest lossily) so that a diagnostic can point into it; the
     /// offset of the first bad byte is returned alongside.
-    pub fn add_bytes(&mut self, path: impl Into<PathBuf>, bytes: Vec<u8>) -> (FileId, Option<InvalidUtf8>) {
+    pub fn add_bytes(
+        &mut self,
+        path: impl Into<PathBuf>,
+        bytes: Vec<u8>,
+    ) -> (FileId, Option<InvalidUtf8>) {
         match String::from_utf8(bytes) {
             Ok(text) => (self.add(path, text), None),
             Err(err) => {

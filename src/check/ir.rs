@@ -370,7 +370,7 @@ pub enum ExprKind {
     },
     /// `x in top|bottom P%` over the whole input table.
     Percentile {
-        /// Ranked value (numeric, date, timestamp or string).
+        /// Ranked value (the checker accepts numbers, dates and timestamps).
         value: Box<Expr>,
         /// `top` or `bottom`.
         side: Side,
@@ -388,6 +388,8 @@ pub enum ExprKind {
     /// A literal.
     Literal(Literal),
     /// `a op b`; int op int gives int (overflow gives missing) except `/` which gives float.
+    /// Both operands always have the node's type: the checker wraps int operands in
+    /// `ToFloat` for `/` and when the other side is a float.
     Arith {
         /// Left operand.
         left: Box<Expr>,

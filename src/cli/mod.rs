@@ -1,6 +1,257 @@
-//! The command line.
+//! The command line: takes arguments and two output streams, gives an
+//! [`ExitStatus`].
+//!
+//! One file per command; each is thin (arguments → library calls → a writer) and
+//! writes only to the streams it is handed, so commands can run in-process in tests.
+//! Exit codes (docs/cli.md): `0` success, `1` the segments or the data fail what was
+//! asked, `2` the command could not run ([`RunError`]). Diagnostics are rendered
+//! here, at the edge; colour only when the stream is a terminal.
 
-/// Runs the command line and returns the process exit code.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod check;
+mod eval;
+mod explain;
+pub mod output;
+mod sample;
+mod stats;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::check::ir::Program;
+use crate::data::DataError;
+use crate::diagnostic::render::{self, Format};
+use crate::eval::EvalError;
+use crate::plan::PlanError;
+use crate::project::{self, Compiled, Config, ProjectError};
+
+/// `segmint`: customer segments as code.
+#[derive(Debug, Parser)]
+#[command(
+    name = "segmint",
+    version,
+    about = "Customer segments as code",
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse, type-check and lint segment files.
+    Check(check::Args),
+    /// Show a segment's criteria, checked expression and compiled plan.
+    Explain(explain::Args),
+    /// Evaluate segments over a data file and write the membership table.
+    Eval(eval::Args),
+    /// Count members per segment and tier, with overlaps and breakdowns.
+    Stats(stats::Args),
+    /// Write a generated sample customer table.
+    Sample(sample::Args),
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything asked for holds (exit code 0).
+    Success,
+    /// The segments or the data fail what was asked (exit code 1).
+    Failure,
+    /// The command could not run (exit code 2).
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Why a command could not run (exit code 2). Printed as one line, `error: …`.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Reading `segmint.toml` or the segment paths failed.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// Reading or writing a data file failed, or the data does not fit the schema.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The program could not be compiled for evaluation (e.g. an unknown `--segment`).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Evaluation stopped (unreadable data, an output that cannot be written).
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// Arguments that clap accepts but that make no sense for this project.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing to standard output or error failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// What a command may use from its surroundings.
+pub struct Context<'a> {
+    /// The folder `segmint.toml` is looked for from.
+    pub cwd: PathBuf,
+    /// Command output.
+    pub stdout: &'a mut dyn Write,
+    /// Diagnostics about the run, warnings, progress.
+    pub stderr: &'a mut dyn Write,
+    /// Whether each stream is a terminal (colour, progress).
+    pub terminal: Terminal,
+}
+
+/// Which streams are terminals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Terminal {
+    /// Standard output is a terminal and colour is not switched off.
+    pub stdout_colour: bool,
+    /// Standard error is a terminal and colour is not switched off.
+    pub stderr_colour: bool,
+    /// Standard error is a terminal (for progress bars).
+    pub stderr_interactive: bool,
+}
+
+impl Terminal {
+    /// Looks at the real streams and `NO_COLOR` (<https://no-color.org>).
+    pub fn detect() -> Terminal {
+        use std::io::IsTerminal;
+        let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let stderr = io::stderr().is_terminal();
+        Terminal {
+            stdout_colour: colour && io::stdout().is_terminal(),
+            stderr_colour: colour && stderr,
+            stderr_interactive: stderr,
+        }
+    }
+}
+
+/// Parses `args` (program name first) and runs the command.
+pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) -> ExitStatus {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => return clap_error(&error, context),
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args, context),
+        Command::Explain(args) => explain::run(args, context),
+        Command::Eval(args) => eval::run(args, context),
+        Command::Stats(args) => stats::run(args, context),
+        Command::Sample(args) => sample::run(args, context),
+    };
+    let outcome = outcome.and_then(|status| flush(context).map(|()| status));
+    match outcome {
+        Ok(status) => status,
+        Err(RunError::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            ExitStatus::Success
+        }
+        Err(error) => {
+            // If even stderr is gone there is nobody left to tell.
+            let _ = writeln!(context.stderr, "error: {error}");
+            ExitStatus::Error
+        }
+    }
+}
+
+fn flush(context: &mut Context<'_>) -> Result<(), RunError> {
+    context.stdout.flush()?;
+    context.stderr.flush()?;
+    Ok(())
+}
+
+/// `--help` and `--version` go to stdout with exit 0; usage errors to stderr with exit 2.
+fn clap_error(error: &clap::Error, context: &mut Context<'_>) -> ExitStatus {
+    let (stream, colour): (&mut dyn Write, bool) = if error.use_stderr() {
+        (&mut *context.stderr, context.terminal.stderr_colour)
+    } else {
+        (&mut *context.stdout, context.terminal.stdout_colour)
+    };
+    let rendered = error.render();
+    let text = if colour {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    let _ = write!(stream, "{text}");
+    if error.exit_code() == 0 {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    }
+}
+
+/// Reads `segmint.toml` (if any) and compiles the given paths or its defaults.
+fn compile(paths: &[PathBuf], context: &Context<'_>) -> Result<(Config, Compiled), RunError> {
+    let config = Config::discover(&context.cwd)?;
+    let paths = project::paths_or_default(paths, &config);
+    let compiled = project::compile(&paths, &config)?;
+    Ok((config, compiled))
+}
+
+/// For commands that go on to use the program: errors are printed in full on stderr
+/// (exit 1), warnings only counted (`segmint check` shows them).
+fn program_or_report(
+    compiled: Compiled,
+    context: &mut Context<'_>,
+) -> Result<Option<Program>, RunError> {
+    if let Some(program) = compiled.program {
+        let warnings = compiled.diagnostics.len();
+        if warnings > 0 {
+            let noun = if warnings == 1 { "warning" } else { "warnings" };
+            writeln!(
+                context.stderr,
+                "warning: the segment files have {warnings} {noun}; run `segmint check` to see them"
+            )?;
+        }
+        return Ok(Some(program));
+    }
+    let colour = context.terminal.stderr_colour;
+    render::render(
+        Format::Human,
+        &compiled.diagnostics,
+        &compiled.sources,
+        colour,
+        context.stderr,
+    )?;
+    let summary = render::Summary::new(compiled.sources.iter().count(), &compiled.diagnostics);
+    writeln!(context.stderr, "{summary}")?;
+    Ok(None)
+}
+
+/// The data file: `--data`, else `data` in `segmint.toml`.
+fn data_path(given: Option<PathBuf>, config: &Config) -> Result<PathBuf, RunError> {
+    given.or_else(|| config.data.clone()).ok_or_else(|| {
+        RunError::Usage(format!(
+            "no data file: pass `--data FILE` or set `data` in {}",
+            project::FILE_NAME
+        ))
+    })
+}
+
+/// The as-of date: `--as-of`, else `as_of` in `segmint.toml`, else today in UTC.
+fn as_of(given: Option<NaiveDate>, config: &Config) -> NaiveDate {
+    given
+        .or(config.as_of)
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// clap value parser for `YYYY-MM-DD`.
+fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
+    project::parse_date(text).ok_or_else(|| format!("`{text}` is not a date like 2026-06-30"))
+}
+
+/// Shown in messages about a path.
+fn shown(path: &Path) -> String {
+    path.display().to_string()
 }

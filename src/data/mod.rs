@@ -17,7 +17,18 @@
 //! A file that does not fit the schema fails in [`DataFile::open`], before any work.
 //! Writers write to a temporary file and rename it, so outputs appear whole or not at all.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod coerce;
+mod error;
+mod read;
+pub mod sample;
+mod text;
+mod write;
+
+pub use error::DataError;
+pub use read::DataFile;
+pub use write::OutputWriter;
 
 /// The file formats, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,20 +55,25 @@ impl Format {
             _ => None,
         }
     }
+
+    /// The accepted extensions, for messages.
+    pub const EXTENSIONS_LIST: &'static str =
+        ".parquet, .csv, .arrow, .ipc, .feather, .jsonl, .ndjson";
+
+    /// The format's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Parquet => "Parquet",
+            Format::Csv => "CSV",
+            Format::Arrow => "Arrow IPC",
+            Format::JsonLines => "JSON lines",
+        }
+    }
 }
 
-/// Why a data file could not be read or written (exit code 2).
-#[derive(Debug, thiserror::Error)]
-pub enum DataError {
-    /// Placeholder until the data layer lands.
-    #[error("{path}: {message}")]
-    Other {
-        /// The file involved.
-        path: PathBuf,
-        /// One clear sentence.
-        message: String,
-    },
-}
+/// Rows per batch when reading and generating: big enough to amortise per-batch
+/// work, small enough that memory does not grow with the file.
+pub const BATCH_ROWS: usize = 64 * 1024;
 
 /// A stream of record batches, already normalised to the canonical types.
 pub type BatchIter<'a> =

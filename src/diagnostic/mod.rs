@@ -97,7 +97,12 @@ impl Diagnostics {
     }
 
     /// Adds a plain diagnostic and returns it for adding help or labels.
-    pub fn report(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn report(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.0.push(Diagnostic::new(code, span, message));
         let last = self.0.len() - 1;
         &mut self.0[last]
@@ -135,7 +140,14 @@ impl Diagnostics {
 
     /// Sorts by file, then position, then code, so output is stable across runs.
     pub fn sort(&mut self) {
-        self.0.sort_by_key(|d| (d.primary.span.file, d.primary.span.start, d.primary.span.end, d.code));
+        self.0.sort_by_key(|d| {
+            (
+                d.primary.span.file,
+                d.primary.span.start,
+                d.primary.span.end,
+                d.code,
+            )
+        });
     }
 
     /// The diagnostics as a vector.

@@ -2,7 +2,10 @@
 
 /// The closest candidate to `name`, as help text (`` did you mean `age`? ``), when one
 /// is close enough: at most a third of the name's length in edits (at least one).
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -34,8 +37,14 @@ mod tests {
 
     #[test]
     fn suggests_the_closest_name() {
-        assert_eq!(did_you_mean("agee", ["age", "email"]).as_deref(), Some("did you mean `age`?"));
-        assert_eq!(did_you_mean("orders_cout", ["orders_count", "age"]).as_deref(), Some("did you mean `orders_count`?"));
+        assert_eq!(
+            did_you_mean("agee", ["age", "email"]).as_deref(),
+            Some("did you mean `age`?")
+        );
+        assert_eq!(
+            did_you_mean("orders_cout", ["orders_count", "age"]).as_deref(),
+            Some("did you mean `orders_count`?")
+        );
     }
 
     #[test]

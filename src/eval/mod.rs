@@ -1,1 +1,179 @@
-//! Evaluating a plan over record batches.
+//! [`Plan`] + [`BatchSource`] → membership batches.
+//!
+//! [`run`] first computes the population statistics the plan needs
+//! ([`Population::compute`], a pass reading only the ranked values' columns, skipped
+//! when there are none), then evaluates each batch ([`Plan::evaluate`]) and hands the
+//! membership batch to a sink: the key column (its canonical type, unchanged), one
+//! non-null boolean column per output segment, one nullable string column per tiers
+//! block (missing when no tier matched), then the carried columns.
+//! [`Plan::membership_schema`] gives that schema before any data is read.
+//!
+//! [`reference`] is a deliberately simple row-by-row interpreter of the same
+//! program: the oracle the vectorised engine is tested against.
+
+mod exec;
+mod kernels;
+mod memory;
+mod operand;
+mod population;
+pub mod reference;
+mod values;
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::error::ArrowError;
+
+use crate::check::ir::{self, Type};
+use crate::data::{BatchSource, DataError};
+use crate::plan::{OutputKind, Plan};
+
+pub use memory::MemorySource;
+pub use population::Population;
+
+/// Why evaluation stopped (exit code 2: the data could not be evaluated).
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// Reading the data failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A batch did not hold what the plan needs (a bug in a source, or in segmint).
+    #[error("evaluation failed: {0}")]
+    Arrow(#[from] ArrowError),
+    /// The sink refused a batch (e.g. the output file could not be written).
+    #[error("{0}")]
+    Output(String),
+}
+
+/// What a run saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Input rows.
+    pub rows: u64,
+    /// Per output (as [`Plan::outputs`]): members of a segment, or rows with a tier.
+    pub members: Vec<u64>,
+}
+
+/// Evaluates `plan` over every batch of `source`, passing each membership batch
+/// to `sink` in input order. Zero input rows give no batches (the schema is
+/// [`Plan::membership_schema`]).
+pub fn run(
+    plan: &Plan,
+    source: &dyn BatchSource,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
+) -> Result<Summary, EvalError> {
+    let population = Population::compute(plan, source)?;
+    let mut summary = Summary {
+        rows: 0,
+        members: vec![0; plan.outputs().len()],
+    };
+    for batch in source.batches(plan.columns())? {
+        let membership = plan.evaluate(&batch?, &population)?;
+        count(&membership, &mut summary);
+        sink(membership)?;
+    }
+    Ok(summary)
+}
+
+fn count(membership: &RecordBatch, summary: &mut Summary) {
+    summary.rows += membership.num_rows() as u64;
+    for (i, total) in summary.members.iter_mut().enumerate() {
+        if let Some(column) = membership.columns().get(i + 1) {
+            *total += match column.as_any().downcast_ref::<BooleanArray>() {
+                Some(mask) => mask.true_count() as u64,
+                None => (column.len() - column.logical_null_count()) as u64,
+            };
+        }
+    }
+}
+
+impl Plan {
+    /// The membership table's schema: key, segments, tiers, carried fields.
+    /// Key and carried columns are marked nullable whatever the schema says, so a
+    /// stray missing value in the data is written as such instead of failing.
+    pub fn membership_schema(&self) -> SchemaRef {
+        let schema = self.schema();
+        let field_of = |id: ir::FieldId| {
+            let field = schema.field(id);
+            Field::new(&field.name, canonical_type(&field.ty), true)
+        };
+        let mut fields = vec![field_of(schema.key)];
+        for output in self.outputs() {
+            fields.push(match output.kind {
+                OutputKind::Segment(_) => Field::new(&output.name, DataType::Boolean, false),
+                OutputKind::Tiers(_) => Field::new(&output.name, DataType::Utf8, true),
+            });
+        }
+        fields.extend(self.carry().iter().map(|id| field_of(*id)));
+        Arc::new(Schema::new(fields))
+    }
+
+    /// Evaluates one batch holding [`Plan::columns`] (in that order) into its
+    /// membership batch.
+    pub fn evaluate(
+        &self,
+        batch: &RecordBatch,
+        population: &Population,
+    ) -> Result<RecordBatch, EvalError> {
+        let at = exec::positions(self.columns());
+        let roots: Vec<_> = self.outputs().iter().map(|o| o.node).collect();
+        let needed = exec::closure(self, &roots);
+        let exec = exec::Exec::run(self, population, batch, &at, &needed)?;
+        let schema = self.membership_schema();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        columns.push(self.passthrough(batch, self.schema().key, &schema, 0)?);
+        for output in self.outputs() {
+            columns.push(match output.kind {
+                OutputKind::Segment(_) => {
+                    Arc::new(BooleanArray::new(exec.mask(output.node)?, None))
+                }
+                OutputKind::Tiers(_) => cast(exec.operand(output.node)?.array(), &DataType::Utf8)?,
+            });
+        }
+        let first_carry = 1 + self.outputs().len();
+        for (i, id) in self.carry().iter().enumerate() {
+            columns.push(self.passthrough(batch, *id, &schema, first_carry + i)?);
+        }
+        Ok(RecordBatch::try_new(schema, columns)?)
+    }
+
+    /// A column copied to the output, cast to its canonical (non-dictionary) type.
+    fn passthrough(
+        &self,
+        batch: &RecordBatch,
+        id: ir::FieldId,
+        schema: &Schema,
+        at: usize,
+    ) -> Result<ArrayRef, EvalError> {
+        let position = self
+            .column_index(id)
+            .filter(|p| *p < batch.num_columns())
+            .ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!("field #{} is not in the batch", id.0))
+            })?;
+        let column = batch.column(position);
+        let target = schema.field(at).data_type();
+        if column.data_type() == target {
+            Ok(Arc::clone(column))
+        } else {
+            Ok(cast(column, target)?)
+        }
+    }
+}
+
+/// The canonical Arrow type of a segmint type, as written to outputs
+/// (strings and enums as plain `Utf8`).
+pub fn canonical_type(ty: &Type) -> DataType {
+    match ty {
+        Type::Bool => DataType::Boolean,
+        Type::Int => DataType::Int64,
+        Type::Float => DataType::Float64,
+        Type::String | Type::Enum(_) => DataType::Utf8,
+        Type::Date => DataType::Date32,
+        Type::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+        Type::ListString => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+        Type::ListInt => DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))),
+    }
+}

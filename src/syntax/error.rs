@@ -1,1 +1,485 @@
 //! pest errors → diagnostics in plain words.
+//!
+//! pest reports the rules it tried at the furthest position it reached. The grammar
+//! names every keyword and punctuation mark, and groups alternatives into named rules
+//! (`clause`, `pred_tail`, `typed`, …), so each rule maps to a phrase a marketer
+//! understands ([`phrase`]). The message is "expected …, found `…`", with help for the
+//! usual slips: `==`, `&&`, upper-case keywords, unclosed strings.
+
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::{SourceFile, Span};
+use crate::syntax::grammar::Rule;
+
+/// Every word with a meaning somewhere in the language.
+const KEYWORDS: &[&str] = &[
+    "schema",
+    "segment",
+    "tiers",
+    "events",
+    "key",
+    "time",
+    "where",
+    "expect",
+    "owner",
+    "paused",
+    "allow",
+    "otherwise",
+    "size",
+    "disjoint",
+    "from",
+    "overlap",
+    "with",
+    "lift",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "between",
+    "missing",
+    "present",
+    "empty",
+    "contains",
+    "starts",
+    "ends",
+    "matches",
+    "has",
+    "any",
+    "all",
+    "within",
+    "last",
+    "next",
+    "before",
+    "after",
+    "ago",
+    "top",
+    "bottom",
+    "true",
+    "false",
+    "bool",
+    "int",
+    "float",
+    "string",
+    "date",
+    "timestamp",
+    "enum",
+    "list",
+];
+
+/// Whether a lower-case word is a keyword of the language.
+pub(super) fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
+/// Converts a pest error in a chunk starting at `offset` of `file`.
+pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>) -> Diagnostic {
+    let pos = offset
+        + match err.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((p, _)) => p,
+        };
+    let text = file.text.as_str();
+    let found = found_token(text, pos);
+    let span = Span::new(file.id, pos, pos + found.len());
+    match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let (message, help) = describe(text, pos, &found, positives);
+            Diagnostic::new(Code::SyntaxError, span, message).with_help_opt(help)
+        }
+        ErrorVariant::CustomError { message } if message.contains("stack") => Diagnostic::new(
+            Code::TooDeeplyNested,
+            span,
+            "this expression is nested too deeply to read",
+        )
+        .with_help("split the condition into smaller segments and refer to them by name"),
+        ErrorVariant::CustomError { .. } => Diagnostic::new(
+            Code::SyntaxError,
+            span,
+            "this block is too large or complicated to read",
+        )
+        .with_help("split it into smaller segments and refer to them by name"),
+    }
+}
+
+/// The message and help for a parsing error at `pos`.
+fn describe(text: &str, pos: usize, found: &str, positives: &[Rule]) -> (String, Option<String>) {
+    let shown = show_found(found);
+    if let Some(op) = bad_operator(text, pos) {
+        let help = match op.as_str() {
+            "<>" => "did you mean `!=`?".to_owned(),
+            "=>" => "did you mean `>=`?".to_owned(),
+            "=<" => "did you mean `<=`?".to_owned(),
+            _ => "the comparisons are `=`, `!=`, `<`, `<=`, `>` and `>=`".to_owned(),
+        };
+        return (format!("`{op}` is not an operator"), Some(help));
+    }
+    if found.starts_with('"') && !found.ends_with('"') || found == "\"" {
+        return (
+            "this string has no closing `\"`".to_owned(),
+            Some("a string ends on the line it starts: add `\"` after the text".to_owned()),
+        );
+    }
+    let closing = matches!(found, "" | "}" | "]");
+    if positives.contains(&Rule::rparen) && closing {
+        return (
+            format!("expected `)`, found {shown}"),
+            Some("every `(` needs a matching `)`".to_owned()),
+        );
+    }
+    let message = if positives.contains(&Rule::pred_tail) {
+        format!(
+            "expected a comparison such as `>=` after `{}`, found {shown}",
+            previous_token(text, pos)
+        )
+    } else {
+        match expected_list(positives) {
+            expected if expected.is_empty() => format!("unexpected {shown}"),
+            expected => format!("expected {}, found {shown}", join_or(&expected)),
+        }
+    };
+    (message, help_for(text, pos, found, positives))
+}
+
+/// Help for the usual slips, judged from the text found.
+fn help_for(text: &str, pos: usize, found: &str, positives: &[Rule]) -> Option<String> {
+    let previous = previous_token(text, pos);
+    if found.starts_with('T') && is_date_shape(&previous) {
+        return Some(
+            "a timestamp needs seconds and a time zone: `2024-01-31T10:00:00Z`".to_owned(),
+        );
+    }
+    let lower = found.to_ascii_lowercase();
+    if found != lower && is_keyword(&lower) {
+        return Some(format!("keywords are lower case: write `{lower}`"));
+    }
+    if found.chars().any(|c| c.is_ascii_uppercase())
+        && found.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return Some(format!("names are lower case: write `{lower}`"));
+    }
+    let previous_lower = previous.to_ascii_lowercase();
+    if previous != previous_lower && is_keyword(&previous_lower) {
+        return Some(format!("keywords are lower case: write `{previous_lower}`"));
+    }
+    let help = match found {
+        "&&" | "&" => "write `and` to require both",
+        "||" | "|" => "write `or` to accept either",
+        "'" => "strings use double quotes: `\"vip\"`",
+        "%" => "a percentage follows `in top`, `in bottom` or `expect`; elsewhere write a number",
+        "." => "`table.field` is only allowed inside an aggregate such as `sum(orders.amount)`",
+        _ => "",
+    };
+    if !help.is_empty() {
+        return Some(help.to_owned());
+    }
+    if let Some(help) = help_by_expected(found, positives) {
+        return Some(help);
+    }
+    if let Some(help) = misspelt_keyword(found, positives) {
+        return Some(help);
+    }
+    if positives.contains(&Rule::pred_tail) {
+        Some(format!(
+            "compare it with a value, e.g. `{previous} >= 4`, or join criteria with `and` / `or`"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Help that follows from what was expected.
+fn help_by_expected(found: &str, positives: &[Rule]) -> Option<String> {
+    let has = |rule| positives.contains(&rule);
+    let block_keyword = ["schema", "segment", "tiers", "events"].contains(&found);
+    let help = if has(Rule::rbrace) && block_keyword {
+        "is a `}` missing at the end of the block above?"
+    } else if has(Rule::file) && found == "}" {
+        "this `}` closes no block"
+    } else if has(Rule::unit) {
+        "durations count `days`, `weeks`, `months` or `years`"
+    } else if has(Rule::kw_ago) {
+        "a relative date reads `90 days ago`"
+    } else if has(Rule::percent) {
+        "write the share with `%`, e.g. `in top 20%`"
+    } else if has(Rule::date_target) && found.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        "`before` and `after` take a fixed date; to compare two fields write `a < b`"
+    } else if has(Rule::dot) && has(Rule::rparen) {
+        "an aggregate reads `count(orders)`, `sum(orders.amount)` or `count(orders where …)`"
+    } else {
+        return None;
+    };
+    Some(help.to_owned())
+}
+
+/// "did you mean `segment`?" when the word found is close to an expected keyword.
+fn misspelt_keyword(found: &str, positives: &[Rule]) -> Option<String> {
+    if !found.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let expected = expected_list(positives);
+    let candidates = expected.iter().flat_map(|phrase| {
+        phrase
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| w.chars().all(|c| c.is_ascii_lowercase()) && !w.is_empty())
+    });
+    did_you_mean(found, candidates)
+}
+
+/// Whether a token looks like a date literal (`2024-01-31`).
+fn is_date_shape(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// The phrases for the expected rules, deduplicated, in order, noise left out.
+fn expected_list(positives: &[Rule]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for &rule in positives {
+        for p in phrase(rule).into_iter().flat_map(|p| p.split('|')) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    // The end of the file is always possible at the top level; name it only when
+    // nothing else could follow.
+    if out.len() > 1 {
+        out.retain(|p| *p != END);
+    }
+    out
+}
+
+const END: &str = "the end of the file";
+
+/// The words for one expected rule (alternatives separated by `|`, so that a list of
+/// them reads "`a`, `b` or `c`"); `None` for rules too small to be worth naming.
+fn phrase(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => END,
+        Rule::file | Rule::item => "`schema`|`segment`|`tiers`|`events`",
+        Rule::ident | Rule::name => "a name",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::langle => "`<`",
+        Rule::rangle => "`>`",
+        Rule::comma => "`,`",
+        Rule::colon => "`:`",
+        Rule::dot => "`.`",
+        Rule::question => "`?`",
+        Rule::clause => "a segment line (`where`, `expect`, `owner`, `paused` or `allow`)",
+        Rule::schema_field | Rule::field_decl | Rule::key_field => {
+            "a field such as `email: string?`"
+        }
+        Rule::event_line => "a field such as `amount: float`",
+        Rule::typed | Rule::type_name => {
+            "a type (`bool`, `int`, `float`, `string`, `date`, `timestamp`, `enum(…)` or `list<…>`)"
+        }
+        Rule::time_type | Rule::time_type_name => "`date`|`timestamp`",
+        Rule::list_elem => "`string`|`int`",
+        Rule::expectation => {
+            "an expectation (`size …`, `disjoint from …`, `overlap with …` or `lift(…)`)"
+        }
+        Rule::bound | Rule::compare_bound | Rule::between_bound => {
+            "a bound such as `>= 500` or `between 1% and 10%`"
+        }
+        Rule::quantity => "a number or a percentage such as `500` or `10%`",
+        Rule::tier => "a tier such as `gold: lifetime_value >= 2000`",
+        Rule::expr | Rule::and_expr | Rule::not_expr | Rule::predicate => {
+            "a condition such as `orders_count >= 4`"
+        }
+        Rule::sum | Rule::product | Rule::unary | Rule::paren => {
+            "a value (a name, a number, a string or a date)"
+        }
+        Rule::pred_tail | Rule::compare_tail => "a comparison such as `>=`",
+        Rule::cmp_op => "a comparison (`=`, `!=`, `<`, `<=`, `>` or `>=`)",
+        Rule::list => "a list such as `[\"a\", \"b\"]`",
+        Rule::list_item | Rule::signed_number => "a value such as `\"gold\"` or `3`",
+        Rule::string => "a string in double quotes such as `\"vip\"`",
+        Rule::date_target | Rule::timestamp | Rule::date => {
+            "a date such as `2024-01-31` or `90 days ago`"
+        }
+        Rule::duration | Rule::int | Rule::float => "a number",
+        Rule::unit => "a time unit (`days`, `weeks`, `months` or `years`)",
+        Rule::direction => "`last`|`next`",
+        Rule::side => "`top`|`bottom`",
+        Rule::percent => "a percentage such as `20%`",
+        Rule::date_op => "`before`|`after`",
+        Rule::string_op => "`contains`|`starts with`|`ends with`|`matches`",
+        Rule::not_empty => "`not empty`",
+        Rule::boolean => "`true`|`false`",
+        Rule::window | Rule::within_tail => "`within last …`",
+        Rule::agg_filter => "`where`",
+        Rule::agg_fn | Rule::aggregate => "an aggregate such as `count(orders)`",
+        Rule::call => "a function call",
+        Rule::has_any => "`any`",
+        Rule::has_all => "`all`",
+        Rule::enum_type | Rule::kw_enum => "`enum`",
+        Rule::list_type | Rule::kw_list => "`list`",
+        Rule::kw_schema => "`schema`",
+        Rule::kw_segment => "`segment`",
+        Rule::kw_tiers => "`tiers`",
+        Rule::kw_events => "`events`",
+        Rule::kw_key | Rule::event_key => "`key`",
+        Rule::kw_time | Rule::event_time => "`time`",
+        Rule::kw_where | Rule::where_clause => "`where`",
+        Rule::kw_expect | Rule::expect_clause => "`expect`",
+        Rule::kw_owner | Rule::owner_clause => "`owner`",
+        Rule::kw_paused | Rule::paused_clause => "`paused`",
+        Rule::kw_allow | Rule::allow_clause => "`allow`",
+        Rule::kw_otherwise => "`otherwise`",
+        Rule::kw_size | Rule::size_expect => "`size`",
+        Rule::kw_disjoint | Rule::disjoint_expect => "`disjoint`",
+        Rule::kw_from => "`from`",
+        Rule::kw_overlap | Rule::overlap_expect => "`overlap`",
+        Rule::kw_with => "`with`",
+        Rule::kw_lift | Rule::lift_expect => "`lift`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not | Rule::not_in_tail | Rule::not_between_tail => "`not`",
+        Rule::kw_in | Rule::in_tail | Rule::percentile_tail => "`in`",
+        Rule::kw_is | Rule::is_tail => "`is`",
+        Rule::kw_between | Rule::between_tail => "`between`",
+        Rule::kw_missing => "`missing`",
+        Rule::kw_present => "`present`",
+        Rule::kw_empty => "`empty`",
+        Rule::kw_contains => "`contains`",
+        Rule::kw_starts => "`starts with`",
+        Rule::kw_ends => "`ends with`",
+        Rule::kw_matches => "`matches`",
+        Rule::kw_has | Rule::has_tail => "`has`",
+        Rule::kw_any => "`any`",
+        Rule::kw_all => "`all`",
+        Rule::kw_within => "`within`",
+        Rule::kw_ago | Rule::ago => "`ago`",
+        Rule::string_tail | Rule::date_tail => "a comparison such as `>=`",
+        _ => return None,
+    })
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The token at `pos`, for "found `…`": a word, a number, a string, an operator, or
+/// one character; empty at the end of the file.
+fn found_token(text: &str, pos: usize) -> String {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return String::new();
+    };
+    let take_while = |pred: &dyn Fn(char) -> bool| -> String {
+        rest.chars().take_while(|&c| pred(c)).take(40).collect()
+    };
+    if first.is_alphanumeric() || first == '_' {
+        take_while(&|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '%' | ':' | '-'))
+            .trim_end_matches(['.', ':', '-'])
+            .to_owned()
+    } else if first == '"' {
+        let line = rest.lines().next().unwrap_or(rest);
+        let mut escaped = false;
+        let mut end = line.len();
+        for (i, c) in line.char_indices().skip(1) {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = i + 1;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        line.get(..end).unwrap_or(line).to_owned()
+    } else if "<>=!&|".contains(first) {
+        take_while(&|c| "<>=!&|".contains(c))
+    } else {
+        first.to_string()
+    }
+}
+
+/// How the found token is shown in a message.
+fn show_found(found: &str) -> String {
+    match found {
+        "" => END.to_owned(),
+        "\n" | "\r" => "the end of the line".to_owned(),
+        _ => {
+            let short: String = found.chars().take(30).collect();
+            format!("`{short}`")
+        }
+    }
+}
+
+/// The run of comparison characters around `pos`, when it is no operator.
+fn bad_operator(text: &str, pos: usize) -> Option<String> {
+    let is_op = |c: char| "<>=!".contains(c);
+    let before = text.get(..pos)?;
+    let start = before.len() - before.trim_end_matches(is_op).len();
+    let start = pos - start;
+    let after = text.get(pos..)?;
+    let end = pos + (after.len() - after.trim_start_matches(is_op).len());
+    let run = text.get(start..end)?;
+    let valid = ["=", "!=", "<", "<=", ">", ">=", "==", ""];
+    (!valid.contains(&run) && end > pos).then(|| run.to_owned())
+}
+
+/// The token just before `pos` (whitespace skipped), for "after `…`".
+fn previous_token(text: &str, pos: usize) -> String {
+    let before = text.get(..pos).unwrap_or("").trim_end();
+    let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let token = before.get(start..).unwrap_or("");
+    let chars: Vec<char> = token.chars().collect();
+    let skip = chars.len().saturating_sub(30);
+    chars.into_iter().skip(skip).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn found_token_takes_whole_words_and_operators() {
+        let cases = [
+            ("abc def", 0, "abc"),
+            ("2024-01-31T10 x", 0, "2024-01-31T10"),
+            (">== 3", 0, ">=="),
+            ("\"open", 0, "\"open"),
+            ("\"closed\" x", 0, "\"closed\""),
+            ("", 0, ""),
+            ("{", 0, "{"),
+        ];
+        for (text, pos, expected) in cases {
+            assert_eq!(found_token(text, pos), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_operator_finds_runs_that_are_not_operators() {
+        assert_eq!(bad_operator("a >== 1", 4), Some(">==".to_owned()));
+        assert_eq!(bad_operator("a <> 1", 3), Some("<>".to_owned()));
+        assert_eq!(bad_operator("a >= x", 5), None);
+    }
+
+    #[test]
+    fn every_phrase_is_plain_words() {
+        for phrase in [Rule::clause, Rule::typed, Rule::pred_tail].map(phrase) {
+            let phrase = phrase.unwrap_or_default();
+            assert!(!phrase.contains('_'), "{phrase}");
+        }
+    }
+}

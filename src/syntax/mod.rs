@@ -1,12 +1,17 @@
 //! Source text → [`ast::File`].
 //!
-//! The grammar lives in `grammar/segmint.pest`; [`parser`] turns pest pairs into
-//! the typed AST in one place, and [`error`] turns pest errors into diagnostics in
-//! plain words. This phase never resolves names or checks types.
+//! The grammar lives in `grammar/segmint.pest`. [`scan`] first splits the text into
+//! top-level chunks (so one broken block does not hide the others), collects comments
+//! and doc comments, and rejects bracket nesting too deep to parse safely; [`parser`]
+//! and [`expr`] turn pest pairs into the typed AST; [`error`] turns pest errors into
+//! diagnostics in plain words. This phase never resolves names or checks types.
 
 pub mod ast;
 mod error;
+mod expr;
+mod grammar;
 mod parser;
+mod scan;
 
 use crate::diagnostic::Diagnostics;
 use crate::source::SourceFile;

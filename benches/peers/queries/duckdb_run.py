@@ -1,0 +1,72 @@
+"""Runs the benchmark library on DuckDB: one process = one task.
+
+    python queries/duckdb_run.py count --data F.parquet
+        prints `name count` lines (segments in library order, then
+        `value_tier.<tier> count` for each tier value)
+    python queries/duckdb_run.py materialise --data F.parquet --output OUT.parquet
+        writes the membership table (zstd Parquet) with COPY ... TO
+
+DuckDB uses all cores by default (threads = number of CPUs).
+"""
+
+import argparse
+import pathlib
+
+import duckdb
+
+HERE = pathlib.Path(__file__).resolve().parent
+SEGMENTS = ["recent_buyers", "lapsed", "churned", "champions", "one_order", "few_orders",
+            "many_orders", "young_women", "rejected_on_price", "mobile_paid_search",
+            "big_cities", "launch_countries", "engaged", "vip", "gmail", "no_email",
+            "big_baskets", "quick_converters", "app_not_newsletter"]
+TIERS = ["platinum", "gold", "silver"]
+
+
+def sql_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def connect(data):
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE VIEW customers AS SELECT * FROM read_parquet({sql_literal(data)})")
+    return con
+
+
+def membership_sql():
+    return (HERE / "duckdb.sql").read_text()
+
+
+def count(con):
+    cols = [f"count_if({s}) AS {s}" for s in SEGMENTS]
+    cols += [f"count_if(value_tier = '{t}') AS \"value_tier.{t}\"" for t in TIERS]
+    row = con.execute(f"SELECT {', '.join(cols)} FROM ({membership_sql()})").fetchone()
+    names = SEGMENTS + [f"value_tier.{t}" for t in TIERS]
+    for name, n in zip(names, row):
+        print(f"{name} {n}")
+
+
+def materialise(con, output):
+    con.execute(
+        f"COPY ({membership_sql()}) TO {sql_literal(output)} "
+        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)"
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("task", choices=["count", "materialise"])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--output")
+    a = ap.parse_args()
+    con = connect(a.data)
+    if a.task == "count":
+        count(con)
+    else:
+        if not a.output:
+            ap.error("materialise needs --output")
+        materialise(con, a.output)
+
+
+if __name__ == "__main__":
+    main()

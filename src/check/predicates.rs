@@ -1,0 +1,610 @@
+//! Criteria: comparisons, `in`, `between`, null tests, string and list tests, date
+//! windows and comparisons, population percentiles. Each returns a `bool` node whose
+//! operands already have one common type (see [`super::types`]).
+
+use super::Reported;
+use super::expr::{Checked, Checker, Place, bool_expr};
+use super::ir::{self, Type};
+use super::{literals, show, types};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+use crate::syntax::ast;
+
+/// `a = b`, `a < b`, …
+pub(super) fn compare(
+    c: &mut Checker,
+    left: &ast::Expr,
+    op: ast::CmpOp,
+    right: &ast::Expr,
+    span: Span,
+) -> Checked {
+    let (l, r) = (c.expr(left), c.expr(right));
+    let (l, r) = (l?, r?);
+    let (ty, mut operands) = unify(c, &[left, right], vec![l, r])?;
+    let ordering = !matches!(op, ast::CmpOp::Eq | ast::CmpOp::NotEq);
+    if ordering && !types::can_order(&ty) {
+        return Err(cannot_order(c, left, &ty, op.as_str(), span));
+    }
+    let right = operands.pop().ok_or(Reported)?;
+    let left = operands.pop().ok_or(Reported)?;
+    Ok(bool_expr(
+        ir::ExprKind::Compare {
+            left: Box::new(left),
+            op,
+            right: Box::new(right),
+        },
+        span,
+    ))
+}
+
+/// `a in [...]`, `a not in [...]`: the items are literals of the value's type.
+pub(super) fn in_list(
+    c: &mut Checker,
+    value: &ast::Expr,
+    items: &[ast::Expr],
+    negated: bool,
+    span: Span,
+) -> Checked {
+    let checked_value = c.expr(value);
+    let checked_items: Vec<Checked> = items.iter().map(|item| literal_item(c, item)).collect();
+    let checked_value = checked_value?;
+    let checked_items = checked_items.into_iter().collect::<Result<Vec<_>, _>>()?;
+    if types::is_list(&checked_value.ty) {
+        return Err(list_misuse(
+            c,
+            value,
+            &checked_value.ty,
+            "in",
+            Some("has any"),
+        ));
+    }
+    let asts: Vec<&ast::Expr> = std::iter::once(value).chain(items).collect();
+    let exprs: Vec<ir::Expr> = std::iter::once(checked_value)
+        .chain(checked_items)
+        .collect();
+    let (_, mut operands) = unify(c, &asts, exprs)?;
+    let literals: Vec<ir::Literal> = operands
+        .drain(1..)
+        .filter_map(|item| match item.kind {
+            ir::ExprKind::Literal(literal) => Some(literal),
+            _ => None,
+        })
+        .collect();
+    let value = operands.pop().ok_or(Reported)?;
+    Ok(bool_expr(
+        ir::ExprKind::InList {
+            value: Box::new(value),
+            items: literals,
+            negated,
+        },
+        span,
+    ))
+}
+
+/// A list item: a literal (a negative number is folded into one).
+fn literal_item(c: &mut Checker, item: &ast::Expr) -> Checked {
+    let checked = c.expr(item)?;
+    if matches!(checked.kind, ir::ExprKind::Literal(_)) {
+        return Ok(checked);
+    }
+    Err(c.mismatch(
+        item.span,
+        format!(
+            "list items must be literal values, not {}",
+            show::show(item)
+        ),
+        Some("write the values out, e.g. `[\"a\", \"b\"]` or `[1, 2]`".into()),
+    ))
+}
+
+/// `a between low and high`, `a not between …` (inclusive).
+pub(super) fn between(
+    c: &mut Checker,
+    parts: [&ast::Expr; 3],
+    negated: bool,
+    span: Span,
+) -> Checked {
+    let checked: Vec<Checked> = parts.iter().map(|p| c.expr(p)).collect();
+    let checked = checked.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let (ty, operands) = unify(c, &parts, checked)?;
+    if !types::can_order(&ty) {
+        return Err(cannot_order(c, parts[0], &ty, "between", span));
+    }
+    let mut operands = operands.into_iter().map(Box::new);
+    let (Some(value), Some(low), Some(high)) = (operands.next(), operands.next(), operands.next())
+    else {
+        return Err(Reported);
+    };
+    Ok(bool_expr(
+        ir::ExprKind::Between {
+            value,
+            low,
+            high,
+            negated,
+        },
+        span,
+    ))
+}
+
+/// `a is missing`, `a is present`: any value.
+pub(super) fn is_missing(c: &mut Checker, value: &ast::Expr, negated: bool, span: Span) -> Checked {
+    let value = c.expr(value)?;
+    Ok(bool_expr(
+        ir::ExprKind::IsMissing {
+            value: Box::new(value),
+            negated,
+        },
+        span,
+    ))
+}
+
+/// `contains`, `starts with`, `ends with`, `matches` on a string or enum value.
+pub(super) fn string_test(
+    c: &mut Checker,
+    value: &ast::Expr,
+    op: ast::StringOp,
+    pattern: &ast::StringLit,
+    span: Span,
+) -> Checked {
+    let checked = c.expr(value);
+    let valid = match op {
+        ast::StringOp::Matches => literals::regex(pattern, c.out),
+        _ => Ok(()),
+    };
+    let checked = checked?;
+    valid?;
+    if !types::is_text(&checked.ty) {
+        let help = types::is_list(&checked.ty)
+            .then(|| format!("to test list items, write `… has {:?}`", pattern.value));
+        return Err(c.mismatch(
+            value.span,
+            format!(
+                "`{}` works on text, not on {} ({})",
+                string_op_name(op),
+                show::show(value),
+                types::name(&checked.ty)
+            ),
+            help,
+        ));
+    }
+    Ok(bool_expr(
+        ir::ExprKind::StringTest {
+            value: Box::new(checked),
+            op,
+            pattern: pattern.value.clone(),
+        },
+        span,
+    ))
+}
+
+fn string_op_name(op: ast::StringOp) -> &'static str {
+    match op {
+        ast::StringOp::Contains => "contains",
+        ast::StringOp::StartsWith => "starts with",
+        ast::StringOp::EndsWith => "ends with",
+        ast::StringOp::Matches => "matches",
+    }
+}
+
+/// `tags has "x"`, `has any [...]`, `has all [...]`: items are literals of the element type.
+pub(super) fn has(
+    c: &mut Checker,
+    list: &ast::Expr,
+    quantifier: ast::HasQuantifier,
+    items: &[ast::Expr],
+    span: Span,
+) -> Checked {
+    let checked_list = c.expr(list);
+    let checked_items: Vec<Checked> = items.iter().map(|item| literal_item(c, item)).collect();
+    let checked_list = checked_list?;
+    let checked_items = checked_items.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let word = match quantifier {
+        ast::HasQuantifier::One => "has",
+        ast::HasQuantifier::Any => "has any",
+        ast::HasQuantifier::All => "has all",
+    };
+    let Some(element) = types::element(&checked_list.ty) else {
+        return Err(not_a_list(c, list, &checked_list.ty, word));
+    };
+    let mut literals = Vec::new();
+    for (ast_item, item) in items.iter().zip(checked_items) {
+        match item.kind {
+            ir::ExprKind::Literal(literal) if item.ty == element => literals.push(literal),
+            _ => {
+                return Err(c.mismatch(
+                    ast_item.span,
+                    format!(
+                        "{} holds {} values, not {} ({})",
+                        show::show(list),
+                        types::name(&element),
+                        show::show(ast_item),
+                        types::name(&item.ty)
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+    Ok(bool_expr(
+        ir::ExprKind::Has {
+            list: Box::new(checked_list),
+            all: quantifier == ast::HasQuantifier::All,
+            items: literals,
+        },
+        span,
+    ))
+}
+
+/// `tags is empty`, `tags is not empty`: lists only.
+pub(super) fn is_empty(c: &mut Checker, value: &ast::Expr, negated: bool, span: Span) -> Checked {
+    let checked = c.expr(value)?;
+    if !types::is_list(&checked.ty) {
+        return Err(not_a_list(c, value, &checked.ty, "is empty"));
+    }
+    Ok(bool_expr(
+        ir::ExprKind::IsEmpty {
+            value: Box::new(checked),
+            negated,
+        },
+        span,
+    ))
+}
+
+/// `d within last|next N unit`: a date, or a timestamp by its UTC date.
+pub(super) fn within(
+    c: &mut Checker,
+    value: &ast::Expr,
+    direction: ast::Direction,
+    window: &ast::Duration,
+    span: Span,
+) -> Checked {
+    let future = future_window(c, direction, span);
+    let checked = c.expr(value);
+    let duration = literals::duration(window, c.out);
+    let (checked, duration) = (checked?, duration?);
+    future?;
+    let checked = temporal(c, value, checked, "within")?;
+    Ok(bool_expr(
+        ir::ExprKind::Within {
+            value: Box::new(checked),
+            direction,
+            duration,
+        },
+        span,
+    ))
+}
+
+/// `within next` outside an expectation peeks at the future: `future_window`.
+pub(super) fn future_window(
+    c: &mut Checker,
+    direction: ast::Direction,
+    span: Span,
+) -> Result<(), Reported> {
+    if direction == ast::Direction::Last || c.place == Place::Lift {
+        return Ok(());
+    }
+    Err(c.report(
+        Diagnostic::new(
+            Code::FutureWindow,
+            span,
+            format!("`within next` looks into the future, which {} may not do", c.place.describe()),
+        )
+        .with_help("use `within last`; state outcomes as expectations, e.g. `expect lift(count(orders within next 90 days)) >= 1.5`"),
+    ))
+}
+
+/// `d before X`, `d after X`.
+pub(super) fn date_compare(
+    c: &mut Checker,
+    value: &ast::Expr,
+    op: ast::DateOp,
+    target: &ast::DateTarget,
+    span: Span,
+) -> Checked {
+    let checked = c.expr(value);
+    let target = date_target(c, target);
+    let (checked, target) = (checked?, target?);
+    let word = if op == ast::DateOp::Before {
+        "before"
+    } else {
+        "after"
+    };
+    if !checked.ty.is_temporal() {
+        return Err(not_temporal(c, value, &checked.ty, word));
+    }
+    let (checked, target) = match target {
+        ir::DateTarget::Timestamp(us) if checked.ty == Type::Date => match literals::utc_date(us) {
+            Some(date) => (checked, ir::DateTarget::Date(date)),
+            None => return Err(Reported),
+        },
+        ir::DateTarget::Timestamp(us) => (checked, ir::DateTarget::Timestamp(us)),
+        other => (types::date_of(checked), other),
+    };
+    Ok(bool_expr(
+        ir::ExprKind::DateCompare {
+            value: Box::new(checked),
+            before: op == ast::DateOp::Before,
+            target,
+        },
+        span,
+    ))
+}
+
+/// The other side of `before`/`after`: a date or timestamp literal, or `N unit ago`.
+fn date_target(c: &mut Checker, target: &ast::DateTarget) -> Result<ir::DateTarget, Reported> {
+    match target {
+        ast::DateTarget::Ago(duration) => {
+            Ok(ir::DateTarget::Ago(literals::duration(duration, c.out)?))
+        }
+        ast::DateTarget::Literal(expr) => {
+            let checked = c.expr(expr)?;
+            match checked.kind {
+                ir::ExprKind::Literal(ir::Literal::Date(d)) => Ok(ir::DateTarget::Date(d)),
+                ir::ExprKind::Literal(ir::Literal::Timestamp(us)) => {
+                    Ok(ir::DateTarget::Timestamp(us))
+                }
+                _ => Err(c.mismatch(
+                    expr.span,
+                    format!(
+                        "`before` and `after` take a date, a timestamp or `N days ago`, not {}",
+                        show::show(expr)
+                    ),
+                    None,
+                )),
+            }
+        }
+    }
+}
+
+/// `x in top P%`, `x in bottom P%`: numbers, dates, timestamps.
+pub(super) fn percentile(
+    c: &mut Checker,
+    value: &ast::Expr,
+    side: ast::Side,
+    percent: &ast::Percent,
+    span: Span,
+) -> Checked {
+    let checked = c.expr(value);
+    let fraction = literals::percent(&percent.value, percent.span, c.out);
+    let (checked, fraction) = (checked?, fraction?);
+    let word = if side == ast::Side::Top {
+        "in top"
+    } else {
+        "in bottom"
+    };
+    if !types::can_rank(&checked.ty) {
+        return Err(c.mismatch(
+            value.span,
+            format!(
+                "`{word}` ranks numbers, dates and timestamps, not {} ({})",
+                show::show(value),
+                types::name(&checked.ty)
+            ),
+            None,
+        ));
+    }
+    no_population_in_filter(c, span, word)?;
+    Ok(bool_expr(
+        ir::ExprKind::Percentile {
+            value: Box::new(checked),
+            side,
+            fraction,
+        },
+        span,
+    ))
+}
+
+/// Population statistics rank customers, so they may not stand in an aggregate's filter.
+pub(super) fn no_population_in_filter(
+    c: &mut Checker,
+    span: Span,
+    word: &str,
+) -> Result<(), Reported> {
+    if c.events.is_none() {
+        return Ok(());
+    }
+    Err(c.report(
+        Diagnostic::new(
+            Code::MisplacedAggregate,
+            span,
+            format!("`{word}` ranks customers and may not stand in an aggregate's `where`"),
+        )
+        .with_help("filter events by their own fields, e.g. `amount > 100`"),
+    ))
+}
+
+/// A date or timestamp operand as a date (timestamps by their UTC date).
+pub(super) fn temporal(
+    c: &mut Checker,
+    ast_value: &ast::Expr,
+    value: ir::Expr,
+    word: &str,
+) -> Checked {
+    if value.ty.is_temporal() {
+        return Ok(types::date_of(value));
+    }
+    Err(not_temporal(c, ast_value, &value.ty, word))
+}
+
+fn not_temporal(c: &mut Checker, value: &ast::Expr, ty: &Type, word: &str) -> Reported {
+    c.mismatch(
+        value.span,
+        format!(
+            "`{word}` works on dates and timestamps, not on {} ({})",
+            show::show(value),
+            types::name(ty)
+        ),
+        None,
+    )
+}
+
+/// Brings operands to their common type, validating string literals against an enum.
+/// Reports `type_mismatch` (naming both operands) or `unknown_enum_value`.
+pub(super) fn unify(
+    c: &mut Checker,
+    asts: &[&ast::Expr],
+    exprs: Vec<ir::Expr>,
+) -> Result<(Type, Vec<ir::Expr>), Reported> {
+    let refs: Vec<&ir::Expr> = exprs.iter().collect();
+    let ty = match types::common_type(&refs) {
+        Ok(ty) => ty,
+        Err((i, j)) => return Err(incompatible(c, asts, &refs, i, j)),
+    };
+    if let Type::Enum(values) = &ty {
+        check_enum_values(c, asts, &refs, values)?;
+    }
+    Ok((
+        ty.clone(),
+        exprs.into_iter().map(|e| types::convert(e, &ty)).collect(),
+    ))
+}
+
+/// Every string literal among the operands must be a value of the enum.
+fn check_enum_values(
+    c: &mut Checker,
+    asts: &[&ast::Expr],
+    exprs: &[&ir::Expr],
+    values: &ir::EnumValues,
+) -> Result<(), Reported> {
+    let owner = exprs
+        .iter()
+        .position(|e| matches!(e.ty, Type::Enum(_)))
+        .and_then(|i| asts.get(i))
+        .map_or("the enum".to_string(), |a| show::show(a));
+    let mut result = Ok(());
+    for expr in exprs.iter().filter(|e| types::is_string_literal(e)) {
+        let ir::ExprKind::Literal(ir::Literal::String(value)) = &expr.kind else {
+            continue;
+        };
+        if values.iter().any(|v| v == value) {
+            continue;
+        }
+        let help = did_you_mean(value, values.iter().map(String::as_str))
+            .unwrap_or_else(|| one_of(values));
+        result = Err(c.report(
+            Diagnostic::new(
+                Code::UnknownEnumValue,
+                expr.span,
+                format!("{value:?} is not a value of {owner}"),
+            )
+            .with_help(help),
+        ));
+    }
+    result
+}
+
+/// "expected one of …" listing an enum's values (at most ten).
+fn one_of(values: &ir::EnumValues) -> String {
+    let shown: Vec<String> = values.iter().take(10).map(|v| format!("{v:?}")).collect();
+    let more = if values.len() > 10 { ", …" } else { "" };
+    format!("expected one of {}{more}", shown.join(", "))
+}
+
+/// `type_mismatch` naming both operands and their types.
+fn incompatible(
+    c: &mut Checker,
+    asts: &[&ast::Expr],
+    exprs: &[&ir::Expr],
+    i: usize,
+    j: usize,
+) -> Reported {
+    let (Some(a), Some(b), Some(ta), Some(tb)) =
+        (asts.get(i), asts.get(j), exprs.get(i), exprs.get(j))
+    else {
+        return Reported;
+    };
+    let help = mismatch_help(ta, tb);
+    c.mismatch(
+        b.span,
+        format!(
+            "cannot compare {} ({}) with {} ({})",
+            show::show(a),
+            types::name(&ta.ty),
+            show::show(b),
+            types::name(&tb.ty)
+        ),
+        help,
+    )
+}
+
+/// A hint for common mismatches.
+fn mismatch_help(a: &ir::Expr, b: &ir::Expr) -> Option<String> {
+    let pair = [a, b];
+    if pair.iter().any(|e| types::is_list(&e.ty)) {
+        return Some("test lists with `has`, `has any`, `has all` or `is empty`".into());
+    }
+    let quoted_number = pair.iter().any(|e| e.ty.is_numeric())
+        && pair.iter().any(|e| match &e.kind {
+            ir::ExprKind::Literal(ir::Literal::String(s)) => s.trim().parse::<f64>().is_ok(),
+            _ => false,
+        });
+    if quoted_number {
+        return Some("write the number without quotes".into());
+    }
+    if pair.iter().any(|e| matches!(e.ty, Type::Enum(_)))
+        && pair.iter().all(|e| types::is_text(&e.ty))
+    {
+        return Some("an enum is compared with its own values, written as string literals".into());
+    }
+    None
+}
+
+/// `<`, `between`, … on a type without an order (enums, bools).
+fn cannot_order(c: &mut Checker, value: &ast::Expr, ty: &Type, word: &str, span: Span) -> Reported {
+    let help = match ty {
+        Type::Enum(_) => {
+            Some("enum values have no order; compare with `=`, `!=`, `in` or `not in`".to_string())
+        }
+        Type::Bool => Some("compare bools with `=` or `!=`".to_string()),
+        _ => None,
+    };
+    c.mismatch(
+        span,
+        format!(
+            "cannot use `{word}` on {} ({})",
+            show::show(value),
+            types::name(ty)
+        ),
+        help,
+    )
+}
+
+/// A list test on something that is not a list.
+fn not_a_list(c: &mut Checker, value: &ast::Expr, ty: &Type, word: &str) -> Reported {
+    let help = match (ty, word) {
+        (Type::String, "is empty") => Some(format!(
+            "to test for an empty string, write `{} = \"\"`",
+            show::plain(value).unwrap_or_else(|| "…".into())
+        )),
+        (Type::String | Type::Enum(_), _) => Some("to look inside text, use `contains`".into()),
+        _ => None,
+    };
+    c.mismatch(
+        value.span,
+        format!(
+            "`{word}` works on lists, not on {} ({})",
+            show::show(value),
+            types::name(ty)
+        ),
+        help,
+    )
+}
+
+/// A list operand where only single values may stand (`tags in [...]`).
+fn list_misuse(
+    c: &mut Checker,
+    value: &ast::Expr,
+    ty: &Type,
+    word: &str,
+    instead: Option<&str>,
+) -> Reported {
+    c.mismatch(
+        value.span,
+        format!(
+            "cannot use `{word}` on {} ({})",
+            show::show(value),
+            types::name(ty)
+        ),
+        instead.map(|i| format!("to test list items, use `{i}`")),
+    )
+}

@@ -1,0 +1,116 @@
+//! `segmint eval [PATHS] --data FILE [--as-of DATE] [--segment NAME]… [--output FILE]`:
+//! evaluates the segments over a data file. With `--output`, writes the membership
+//! table (format by extension, whole or not at all); without, prints member counts.
+//!
+//! [`prepare`] and [`execute`] are shared with `segmint stats`.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use super::{Context, ExitStatus, RunError};
+use crate::check::ir::{FieldId, Program};
+use crate::data::{DataFile, OutputWriter};
+use crate::eval::{self, EvalError};
+use crate::plan::{self, Plan, PlanOptions};
+use crate::project::Config;
+
+/// Arguments of `segmint eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Segment files or folders (default: `segments` from segmint.toml, else ./segments).
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    input: Input,
+    /// Output only this segment (repeatable; tiers blocks are always output).
+    #[arg(long = "segment", value_name = "NAME")]
+    segments: Vec<String>,
+    /// Write the membership table here (.csv, .parquet, .arrow, .jsonl).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// The data a command reads and the date it is read at.
+#[derive(Debug, clap::Args)]
+pub struct Input {
+    /// The customer table (default: `data` from segmint.toml).
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    /// Relative dates count from this day (default: `as_of` from segmint.toml, else today in UTC).
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
+    as_of: Option<NaiveDate>,
+}
+
+/// A plan and the data file it runs over.
+pub struct Prepared {
+    /// The compiled plan.
+    pub plan: Plan,
+    /// The opened, schema-checked data file.
+    pub data: DataFile,
+}
+
+/// Compiles the plan (outputs `segments`, or all; carrying `carry`) and opens the data.
+pub fn prepare(
+    program: &Program,
+    config: &Config,
+    input: &Input,
+    segments: &[String],
+    carry: Vec<FieldId>,
+) -> Result<Prepared, RunError> {
+    let options = PlanOptions {
+        as_of: super::as_of(input.as_of, config),
+        segments: (!segments.is_empty()).then(|| segments.to_vec()),
+        carry,
+    };
+    let plan = plan::compile(program, &options)?;
+    let path = super::data_path(input.data.clone(), config)?;
+    let data = DataFile::open(&path, &program.schema)?;
+    Ok(Prepared { plan, data })
+}
+
+/// Runs the plan, handing each membership batch to `sink`; then prints the data
+/// file's warnings on stderr.
+pub fn execute(
+    prepared: &Prepared,
+    context: &mut Context<'_>,
+    sink: &mut dyn FnMut(arrow::record_batch::RecordBatch) -> Result<(), EvalError>,
+) -> Result<eval::Summary, RunError> {
+    let summary = eval::run(&prepared.plan, &prepared.data, sink)?;
+    for warning in prepared.data.warnings() {
+        writeln!(context.stderr, "warning: {warning}")?;
+    }
+    Ok(summary)
+}
+
+/// Runs `segmint eval`.
+pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
+    let (config, compiled) = super::compile(&args.paths, context)?;
+    let Some(program) = super::program_or_report(compiled, context)? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
+    match &args.output {
+        Some(path) => {
+            let mut writer = OutputWriter::create(path, prepared.plan.membership_schema())?;
+            let summary = execute(&prepared, context, &mut |batch| Ok(writer.write(&batch)?))?;
+            writer.finish()?;
+            let rows = summary.rows;
+            writeln!(
+                context.stderr,
+                "wrote {rows} rows to {}",
+                super::shown(path)
+            )?;
+        }
+        None => {
+            let mut counter = super::stats::counter(&program, &prepared.plan, false, None);
+            execute(&prepared, context, &mut |batch| {
+                counter
+                    .add(&batch)
+                    .map_err(|e| EvalError::Output(e.to_string()))
+            })?;
+            let stats = counter.finish();
+            super::stats::write_table(&stats, prepared.plan.as_of(), context.stdout)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,368 @@
+//! `segmint explain NAME [PATHS]`: a segment's (or tiers block's) criteria count,
+//! its checked expression as a tree, and the compiled plan.
+//!
+//! The tree shows one node per line, indented by depth; values carry their type
+//! (`field orders_count: int`), criteria do not (they are all `bool`).
+
+use std::fmt::{self, Write as _};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use super::{Context, ExitStatus, RunError};
+use crate::check::ir::{
+    Aggregate, DateTarget, Direction, Duration, DurationUnit, EventsId, Expr, ExprKind, Function,
+    Literal, Program, RankScore, Side, StringOp, TierBlock,
+};
+use crate::diagnostic::did_you_mean;
+use crate::lint::count_criteria;
+use crate::plan::{self, PlanOptions};
+use crate::syntax::ast::AggregateFn;
+
+/// Arguments of `segmint explain`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The segment or tiers block to explain.
+    name: String,
+    /// Segment files or folders (default: `segments` from segmint.toml, else ./segments).
+    paths: Vec<PathBuf>,
+    /// The as-of date relative dates in the plan are resolved against (default: as_of
+    /// from segmint.toml, else today in UTC).
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
+    as_of: Option<NaiveDate>,
+}
+
+/// Runs `segmint explain`.
+pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
+    let (config, compiled) = super::compile(&args.paths, context)?;
+    let Some(program) = super::program_or_report(compiled, context)? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let text = describe(&program, &args.name)?;
+    write!(context.stdout, "{text}")?;
+    let selected = program.segment_named(&args.name).map(|_| args.name.clone());
+    let options = PlanOptions {
+        segments: Some(selected.into_iter().collect()),
+        ..PlanOptions::new(super::as_of(args.as_of, &config))
+    };
+    let compiled_plan = plan::compile(&program, &options)?;
+    write!(context.stdout, "\nplan:\n{compiled_plan}")?;
+    Ok(ExitStatus::Success)
+}
+
+/// The header and tree of the named segment or tiers block.
+fn describe(program: &Program, name: &str) -> Result<String, RunError> {
+    let mut out = String::new();
+    let written = if let Some(id) = program.segment_named(name) {
+        let segment = program.segment(id);
+        let count = count_criteria(&segment.condition);
+        let paused = if segment.paused { " (paused)" } else { "" };
+        writeln!(out, "segment {name}{paused}: {}", criteria(count))
+            .and_then(|()| writeln!(out, "where"))
+            .and_then(|()| tree(&mut out, program, &segment.condition, 1, None))
+    } else if let Some(block) = program.tiers.iter().find(|t| t.name == name) {
+        describe_tiers(&mut out, program, block)
+    } else {
+        let names = program.segments.iter().map(|s| s.name.as_str());
+        let names = names.chain(program.tiers.iter().map(|t| t.name.as_str()));
+        let help = did_you_mean(name, names)
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        return Err(RunError::Usage(format!(
+            "no segment or tiers block named `{name}`{help}"
+        )));
+    };
+    written.map_err(|_| RunError::Usage("cannot format the expression".into()))?;
+    Ok(out)
+}
+
+fn describe_tiers(out: &mut String, program: &Program, block: &TierBlock) -> fmt::Result {
+    writeln!(
+        out,
+        "tiers {}: {} tiers, the first that holds wins",
+        block.name,
+        block.tiers.len()
+    )?;
+    for tier in &block.tiers {
+        match &tier.condition {
+            Some(condition) => {
+                writeln!(
+                    out,
+                    "{}: {}",
+                    tier.name,
+                    criteria(count_criteria(condition))
+                )?;
+                tree(out, program, condition, 1, None)?;
+            }
+            None => writeln!(out, "{}: otherwise", tier.name)?,
+        }
+    }
+    Ok(())
+}
+
+fn criteria(count: usize) -> String {
+    if count == 1 {
+        "1 criterion".into()
+    } else {
+        format!("{count} criteria")
+    }
+}
+
+/// Writes `expr` and its children, one per line, indented two spaces per level.
+/// `table` is the event table whose fields `ExprKind::EventField` refers to.
+fn tree(
+    out: &mut String,
+    program: &Program,
+    expr: &Expr,
+    depth: usize,
+    table: Option<EventsId>,
+) -> fmt::Result {
+    let indent = "  ".repeat(depth);
+    let label = node_label(program, expr, table);
+    if expr.ty == crate::check::ir::Type::Bool {
+        writeln!(out, "{indent}{label}")?;
+    } else {
+        writeln!(out, "{indent}{label}: {}", expr.ty.describe())?;
+    }
+    let inner_table = match &expr.kind {
+        ExprKind::Aggregate(aggregate) => Some(aggregate.table),
+        _ => table,
+    };
+    for child in children(expr) {
+        tree(out, program, child, depth + 1, inner_table)?;
+    }
+    Ok(())
+}
+
+/// The direct sub-expressions, in the order written.
+fn children(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::Or(items) | ExprKind::And(items) => items.iter().collect(),
+        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+            vec![left, right]
+        }
+        ExprKind::Between {
+            value, low, high, ..
+        } => vec![value, low, high],
+        ExprKind::Not(value)
+        | ExprKind::InList { value, .. }
+        | ExprKind::IsMissing { value, .. }
+        | ExprKind::StringTest { value, .. }
+        | ExprKind::Has { list: value, .. }
+        | ExprKind::IsEmpty { value, .. }
+        | ExprKind::Within { value, .. }
+        | ExprKind::DateCompare { value, .. }
+        | ExprKind::Percentile { value, .. }
+        | ExprKind::Neg(value)
+        | ExprKind::Call { arg: value, .. }
+        | ExprKind::Rank { value, .. }
+        | ExprKind::DateOf(value)
+        | ExprKind::ToFloat(value) => vec![value],
+        ExprKind::Aggregate(aggregate) => aggregate.filter.iter().collect(),
+        ExprKind::SegmentRef(_)
+        | ExprKind::Field(_)
+        | ExprKind::TierRef(_)
+        | ExprKind::Literal(_)
+        | ExprKind::EventField(_) => Vec::new(),
+    }
+}
+
+/// One node's line, without its children.
+fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String {
+    match &expr.kind {
+        ExprKind::Or(_) => "or".into(),
+        ExprKind::And(_) => "and".into(),
+        ExprKind::Not(_) => "not".into(),
+        ExprKind::Compare { op, .. } => format!("compare {}", op.as_str()),
+        ExprKind::InList { items, negated, .. } => {
+            format!("{} [{}]", not("in", *negated), literals(items))
+        }
+        ExprKind::Between { negated, .. } => not("between", *negated),
+        ExprKind::IsMissing { negated, .. } => {
+            if *negated { "is present" } else { "is missing" }.into()
+        }
+        ExprKind::StringTest { op, pattern, .. } => format!("{} {pattern:?}", string_op(*op)),
+        ExprKind::Has { all, items, .. } => format!(
+            "{} [{}]",
+            if *all { "has all" } else { "has any" },
+            literals(items)
+        ),
+        ExprKind::IsEmpty { negated, .. } => {
+            if *negated { "is not empty" } else { "is empty" }.into()
+        }
+        ExprKind::Within {
+            direction,
+            duration,
+            ..
+        } => format!(
+            "within {} {}",
+            direction_word(*direction),
+            duration_text(duration)
+        ),
+        ExprKind::DateCompare { before, target, .. } => {
+            format!(
+                "{} {}",
+                if *before { "before" } else { "after" },
+                target_text(target)
+            )
+        }
+        ExprKind::Percentile { side, fraction, .. } => {
+            format!("in {} {}%", side_word(*side), fraction * 100.0)
+        }
+        ExprKind::SegmentRef(id) => format!("segment {}", program.segment(*id).name),
+        ExprKind::Field(id) => format!("field {}", program.schema.field(*id).name),
+        ExprKind::TierRef(id) => format!("tiers {}", program.tier_block(*id).name),
+        ExprKind::Literal(literal) => format!("literal {}", literal_text(literal)),
+        ExprKind::Arith { op, .. } => format!("arithmetic {}", op.as_str()),
+        ExprKind::Neg(_) => "negate".into(),
+        ExprKind::Call { function, .. } => function_name(*function).into(),
+        ExprKind::Rank { score, .. } => rank_name(*score).into(),
+        ExprKind::DateOf(_) => "date of".into(),
+        ExprKind::ToFloat(_) => "to float".into(),
+        ExprKind::Aggregate(aggregate) => aggregate_text(program, aggregate),
+        ExprKind::EventField(id) => {
+            let name = table
+                .and_then(|t| program.events.get(t.0 as usize))
+                .and_then(|t| t.fields.get(id.0 as usize))
+                .map_or("?", |f| f.name.as_str());
+            format!("event field {name}")
+        }
+    }
+}
+
+fn not(word: &str, negated: bool) -> String {
+    if negated {
+        format!("not {word}")
+    } else {
+        word.into()
+    }
+}
+
+fn literals(items: &[Literal]) -> String {
+    items
+        .iter()
+        .map(literal_text)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn literal_text(literal: &Literal) -> String {
+    match literal {
+        Literal::Bool(b) => b.to_string(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(f) => format!("{f:?}"),
+        Literal::String(s) => format!("{s:?}"),
+        Literal::Date(d) => d.to_string(),
+        Literal::Timestamp(micros) => timestamp_text(*micros),
+    }
+}
+
+fn timestamp_text(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros).map_or_else(
+        || format!("{micros}µs"),
+        |t| t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
+    )
+}
+
+fn target_text(target: &DateTarget) -> String {
+    match target {
+        DateTarget::Date(date) => date.to_string(),
+        DateTarget::Timestamp(micros) => timestamp_text(*micros),
+        DateTarget::Ago(duration) => format!("{} ago", duration_text(duration)),
+    }
+}
+
+fn duration_text(duration: &Duration) -> String {
+    let unit = match duration.unit {
+        DurationUnit::Day => "day",
+        DurationUnit::Week => "week",
+        DurationUnit::Month => "month",
+        DurationUnit::Year => "year",
+    };
+    let plural = if duration.amount == 1 { "" } else { "s" };
+    format!("{} {unit}{plural}", duration.amount)
+}
+
+fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Last => "last",
+        Direction::Next => "next",
+    }
+}
+
+fn side_word(side: Side) -> &'static str {
+    match side {
+        Side::Top => "top",
+        Side::Bottom => "bottom",
+    }
+}
+
+fn string_op(op: StringOp) -> &'static str {
+    match op {
+        StringOp::Contains => "contains",
+        StringOp::StartsWith => "starts with",
+        StringOp::EndsWith => "ends with",
+        StringOp::Matches => "matches",
+    }
+}
+
+fn function_name(function: Function) -> &'static str {
+    match function {
+        Function::Lower => "lower",
+        Function::Upper => "upper",
+        Function::LengthString | Function::LengthList => "length",
+        Function::DaysSince => "days_since",
+        Function::Year => "year",
+        Function::Month => "month",
+    }
+}
+
+fn rank_name(score: RankScore) -> &'static str {
+    match score {
+        RankScore::Quintile => "quintile",
+        RankScore::Decile => "decile",
+        RankScore::Percentile => "percentile",
+    }
+}
+
+fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
+    let table = program.events.get(aggregate.table.0 as usize);
+    let table_name = table.map_or("?", |t| t.name.as_str());
+    let field = aggregate
+        .field
+        .and_then(|id| table.and_then(|t| t.fields.get(id.0 as usize)))
+        .map(|f| format!(".{}", f.name))
+        .unwrap_or_default();
+    let window = aggregate
+        .window
+        .map(|(direction, duration)| {
+            format!(
+                " within {} {}",
+                direction_word(direction),
+                duration_text(&duration)
+            )
+        })
+        .unwrap_or_default();
+    let filter = if aggregate.filter.is_some() {
+        " where"
+    } else {
+        ""
+    };
+    format!(
+        "{}({table_name}{field}{window}){filter}",
+        aggregate_name(aggregate.function)
+    )
+}
+
+fn aggregate_name(function: AggregateFn) -> &'static str {
+    match function {
+        AggregateFn::Count => "count",
+        AggregateFn::Sum => "sum",
+        AggregateFn::Avg => "avg",
+        AggregateFn::Min => "min",
+        AggregateFn::Max => "max",
+        AggregateFn::First => "first",
+        AggregateFn::Last => "last",
+        AggregateFn::Exists => "exists",
+    }
+}

@@ -1,0 +1,268 @@
+//! `segmint stats [PATHS] --data FILE [--as-of DATE] [--overlap] [--by FIELD]
+//! [--format table|json|markdown]`: member count and share per segment and per tier,
+//! optionally the pairwise overlap matrix and a breakdown of each segment by a field.
+//!
+//! The counting is [`crate::stats`]; this file resolves `--by`, runs the plan and
+//! prints.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::eval::{Input, execute, prepare};
+use super::output::{Table, percent};
+use super::{Context, ExitStatus, RunError};
+use crate::check::ir::{FieldId, Program, Type};
+use crate::diagnostic::did_you_mean;
+use crate::eval::EvalError;
+use crate::plan::{OutputKind, Plan};
+use crate::stats::{ByColumn, Count, Counter, Layout, Stats, TiersColumn};
+
+/// Arguments of `segmint stats`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Segment files or folders (default: `segments` from segmint.toml, else ./segments).
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    input: Input,
+    /// Add the pairwise overlap matrix (customers in both segments).
+    #[arg(long)]
+    overlap: bool,
+    /// Break each segment down by the values of this field (an enum, string or bool
+    /// field, or a tiers block).
+    #[arg(long, value_name = "FIELD")]
+    by: Option<String>,
+    /// How to print the numbers.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    format: StatsFormat,
+}
+
+/// `--format` of `stats`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StatsFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON object.
+    Json,
+    /// GitHub-flavoured markdown tables.
+    Markdown,
+}
+
+/// What `--by` names.
+pub(super) enum By {
+    /// A schema field, carried into the membership table.
+    Field(FieldId),
+    /// A tiers block (already an output column).
+    Tiers(String),
+}
+
+/// Runs `segmint stats`.
+pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
+    let (config, compiled) = super::compile(&args.paths, context)?;
+    let Some(program) = super::program_or_report(compiled, context)? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let by = args
+        .by
+        .as_deref()
+        .map(|name| resolve_by(&program, name))
+        .transpose()?;
+    let carry = match &by {
+        Some(By::Field(id)) => vec![*id],
+        _ => Vec::new(),
+    };
+    let prepared = prepare(&program, &config, &args.input, &[], carry)?;
+    let mut counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
+    execute(&prepared, context, &mut |batch| {
+        counter
+            .add(&batch)
+            .map_err(|e| EvalError::Output(e.to_string()))
+    })?;
+    let stats = counter.finish();
+    let as_of = prepared.plan.as_of();
+    match args.format {
+        StatsFormat::Table => write_table(&stats, as_of, context.stdout)?,
+        StatsFormat::Markdown => write_markdown(&stats, as_of, context.stdout)?,
+        StatsFormat::Json => write_json(&stats, as_of, context.stdout)?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `--by NAME`: a tiers block, or a field of a type with few distinct values.
+fn resolve_by(program: &Program, name: &str) -> Result<By, RunError> {
+    if program.tiers.iter().any(|t| t.name == name) {
+        return Ok(By::Tiers(name.to_owned()));
+    }
+    let Some(id) = program.schema.lookup(name) else {
+        let fields = program.schema.fields.iter().map(|f| f.name.as_str());
+        let names = fields.chain(program.tiers.iter().map(|t| t.name.as_str()));
+        let help = did_you_mean(name, names)
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        return Err(RunError::Usage(format!(
+            "--by: no field or tiers block named `{name}`{help}"
+        )));
+    };
+    match program.schema.field(id).ty {
+        Type::Enum(_) | Type::String | Type::Bool => Ok(By::Field(id)),
+        ref other => Err(RunError::Usage(format!(
+            "--by: `{name}` is {}; use an enum, string or bool field, or a tiers block",
+            other.describe()
+        ))),
+    }
+}
+
+/// A counter for the membership batches of `plan`.
+pub(super) fn counter(program: &Program, plan: &Plan, overlap: bool, by: Option<&By>) -> Counter {
+    let mut layout = Layout {
+        overlap,
+        ..Layout::default()
+    };
+    for (i, output) in plan.outputs().iter().enumerate() {
+        let column = i + 1;
+        match output.kind {
+            OutputKind::Segment(_) => layout.segments.push((output.name.clone(), column)),
+            OutputKind::Tiers(id) => layout.tiers.push(TiersColumn {
+                name: output.name.clone(),
+                column,
+                labels: program
+                    .tier_block(id)
+                    .tiers
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect(),
+            }),
+        }
+    }
+    layout.by = by.and_then(|by| by_column(program, plan, &layout, by));
+    Counter::new(layout)
+}
+
+fn by_column(program: &Program, plan: &Plan, layout: &Layout, by: &By) -> Option<ByColumn> {
+    match by {
+        By::Tiers(name) => layout
+            .tiers
+            .iter()
+            .find(|t| &t.name == name)
+            .map(|t| ByColumn {
+                name: name.clone(),
+                column: t.column,
+                values: Some(t.labels.clone()),
+            }),
+        By::Field(id) => {
+            let field = program.schema.field(*id);
+            let values = match &field.ty {
+                Type::Enum(values) => Some(values.to_vec()),
+                Type::Bool => Some(vec!["true".into(), "false".into()]),
+                _ => None,
+            };
+            Some(ByColumn {
+                name: field.name.clone(),
+                column: 1 + plan.outputs().len(),
+                values,
+            })
+        }
+    }
+}
+
+fn label(count: &Count) -> String {
+    count.name.clone().unwrap_or_else(|| "(missing)".into())
+}
+
+/// Every table of the report, in order: segments, each tiers block, overlap, breakdowns.
+fn tables(stats: &Stats) -> Vec<Table> {
+    let mut tables = Vec::new();
+    let mut segments = Table::new(["segment", "members", "share"]);
+    for count in &stats.segments {
+        segments.row([
+            label(count),
+            count.count.to_string(),
+            percent(count.count, stats.rows),
+        ]);
+    }
+    tables.push(segments);
+    for tiers in &stats.tiers {
+        let mut table = Table::new([tiers.name.as_str(), "customers", "share"]);
+        for count in &tiers.labels {
+            table.row([
+                label(count),
+                count.count.to_string(),
+                percent(count.count, stats.rows),
+            ]);
+        }
+        tables.push(table);
+    }
+    if let Some(overlap) = &stats.overlap {
+        let mut table = Table::new(
+            std::iter::once("overlap").chain(overlap.segments.iter().map(String::as_str)),
+        );
+        for (name, row) in overlap.segments.iter().zip(&overlap.counts) {
+            table.row(std::iter::once(name.clone()).chain(row.iter().map(u64::to_string)));
+        }
+        tables.push(table);
+    }
+    if let Some(by) = &stats.by {
+        for (segment, size) in by.segments.iter().zip(&stats.segments) {
+            let mut table = Table::new([
+                format!("{} by {}", segment.name, by.field),
+                "members".into(),
+                "share".into(),
+            ]);
+            for count in &segment.values {
+                table.row([
+                    label(count),
+                    count.count.to_string(),
+                    percent(count.count, size.count),
+                ]);
+            }
+            tables.push(table);
+        }
+    }
+    tables
+}
+
+fn headline(stats: &Stats, as_of: NaiveDate) -> String {
+    let noun = if stats.rows == 1 {
+        "customer"
+    } else {
+        "customers"
+    };
+    format!("{} {noun} as of {as_of}", stats.rows)
+}
+
+/// Aligned text tables separated by blank lines.
+pub(super) fn write_table(stats: &Stats, as_of: NaiveDate, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", headline(stats, as_of))?;
+    for table in tables(stats) {
+        writeln!(out)?;
+        table.write_text(out)?;
+    }
+    Ok(())
+}
+
+fn write_markdown(stats: &Stats, as_of: NaiveDate, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", headline(stats, as_of))?;
+    for table in tables(stats) {
+        writeln!(out)?;
+        table.write_markdown(out)?;
+    }
+    Ok(())
+}
+
+/// `{"as_of": …, "rows": …, "segments": […], "tiers": […], "overlap"?: …, "by"?: …}`.
+fn write_json(stats: &Stats, as_of: NaiveDate, out: &mut dyn Write) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Report<'a> {
+        as_of: String,
+        #[serde(flatten)]
+        stats: &'a Stats,
+    }
+    let report = Report {
+        as_of: as_of.to_string(),
+        stats,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}

@@ -1,0 +1,119 @@
+//! [`DataError`]: every way reading or writing a data file can fail, as data.
+//!
+//! Each variant renders as one sentence that starts with the file involved, so the
+//! CLI can print it as is (exit code 2).
+
+use std::path::PathBuf;
+
+/// Why a data file could not be read or written (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The input file does not exist.
+    #[error("{}: no such file", path.display())]
+    NotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The extension is not one of the accepted formats.
+    #[error("{}: unknown data format; the file name must end in one of {}", path.display(), crate::data::Format::EXTENSIONS_LIST)]
+    UnknownFormat {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// An operating-system error while opening, reading or writing.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What we were doing (`cannot read the file`, `cannot write the file`).
+        action: &'static str,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid file of its format (corrupt, truncated, wrong content).
+    #[error("{}: not a valid {format} file ({reason})", path.display())]
+    Corrupt {
+        /// The file involved.
+        path: PathBuf,
+        /// `Parquet`, `CSV`, `Arrow IPC`, `JSON lines`.
+        format: &'static str,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// A schema field has no column in the file.
+    #[error("{}: column `{column}` ({schema_type}) is missing; the file has: {}", path.display(), available.join(", "))]
+    MissingColumn {
+        /// The file involved.
+        path: PathBuf,
+        /// The schema field's name.
+        column: String,
+        /// The schema type as written (`int`, `enum("a", "b")`).
+        schema_type: String,
+        /// The file's columns, in file order.
+        available: Vec<String>,
+    },
+    /// A column's data type cannot hold the schema type without a silent cast.
+    #[error("{}: column `{column}` is {data_type} in the data but `{schema_type}` in the schema", path.display())]
+    TypeMismatch {
+        /// The file involved.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// The data's type in plain words (`float64`, `timestamp[ms, UTC]`).
+        data_type: String,
+        /// The schema type as written.
+        schema_type: String,
+    },
+    /// A text value (CSV cell, JSON string) that does not parse as its schema type.
+    #[error("{}: line {line}, column `{column}`: {value:?} is not {expected}", path.display())]
+    BadValue {
+        /// The file involved.
+        path: PathBuf,
+        /// 1-based line number of the record.
+        line: u64,
+        /// The column.
+        column: String,
+        /// The offending text.
+        value: String,
+        /// What was expected, e.g. `a date (expected YYYY-MM-DD)`.
+        expected: String,
+    },
+    /// A value that parses but does not fit (an unsigned integer beyond 64-bit signed).
+    #[error("{}: column `{column}` {reason}", path.display())]
+    OutOfRange {
+        /// The file involved.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// What went wrong, a clause after the column (`holds a value …`).
+        reason: String,
+    },
+    /// A structural problem at a given line (wrong field count, missing header).
+    #[error("{}: line {line}: {reason}", path.display())]
+    BadRecord {
+        /// The file involved.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The folder an output should go to does not exist.
+    #[error("{}: the output folder `{}` does not exist", path.display(), folder.display())]
+    OutputFolderMissing {
+        /// The output path as given.
+        path: PathBuf,
+        /// Its parent folder.
+        folder: PathBuf,
+    },
+    /// The encoder refused a batch (e.g. a type the format cannot store).
+    #[error("{}: cannot write {format}: {reason}", path.display())]
+    Write {
+        /// The output path as given.
+        path: PathBuf,
+        /// The output format.
+        format: &'static str,
+        /// What the encoder said.
+        reason: String,
+    },
+}

@@ -1,0 +1,311 @@
+//! Reading a customer table: a path and an `ir::Schema` in, canonical batches out.
+//!
+//! [`DataFile::open`] picks the format by extension and checks, before any work,
+//! that every schema field has a column of a compatible type (errors name the file,
+//! the column and both types). [`DataFile`] then serves batches of just the columns
+//! asked for, normalised by `coerce`, as often as asked (population statistics read
+//! twice). Each format lives in its own file and hands back raw columns; this module
+//! normalises them and keeps the per-column warnings.
+
+mod csv;
+mod ipc;
+mod json;
+mod parquet;
+mod warnings;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow::array::ArrayRef;
+use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+
+use super::{BatchIter, BatchSource, DataError, Format, coerce};
+use crate::check::ir::{self, FieldId};
+use warnings::{ColumnTally, Warnings};
+
+/// One schema field as the readers need it.
+#[derive(Clone, Debug)]
+pub(crate) struct Column {
+    /// Name in the file.
+    pub name: String,
+    /// Its segmint type.
+    pub ty: ir::Type,
+    /// Whether missing values are expected.
+    pub nullable: bool,
+}
+
+/// Raw columns of one batch, in the order asked for, plus the row count (which a
+/// batch of zero columns cannot carry itself).
+pub(crate) type RawBatch = (Vec<ArrayRef>, usize);
+
+/// What each format's reader yields.
+pub(crate) type RawBatches<'a> = Box<dyn Iterator<Item = Result<RawBatch, DataError>> + Send + 'a>;
+
+/// The format-specific part of an open file.
+enum Reader {
+    Parquet(parquet::ParquetSource),
+    Csv(csv::CsvSource),
+    Arrow(ipc::IpcSource),
+    JsonLines(json::JsonSource),
+}
+
+/// An input data file checked against a schema; a [`BatchSource`].
+pub struct DataFile {
+    path: PathBuf,
+    columns: Vec<Column>,
+    reader: Reader,
+    warnings: Mutex<Warnings>,
+}
+
+impl DataFile {
+    /// Opens `path` (format by extension) and checks that every field of `schema`
+    /// has a compatible column. Reads metadata (Parquet, Arrow), the header (CSV)
+    /// or the first 1,000 lines (JSON lines); no data is decoded yet.
+    pub fn open(path: &Path, schema: &ir::Schema) -> Result<DataFile, DataError> {
+        let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
+            path: path.to_path_buf(),
+        })?;
+        check_is_file(path)?;
+        let columns: Vec<Column> = schema
+            .fields
+            .iter()
+            .map(|f| Column {
+                name: f.name.clone(),
+                ty: f.ty.clone(),
+                nullable: f.nullable,
+            })
+            .collect();
+        let reader = match format {
+            Format::Parquet => Reader::Parquet(parquet::ParquetSource::open(path, &columns)?),
+            Format::Csv => Reader::Csv(csv::CsvSource::open(path, &columns)?),
+            Format::Arrow => Reader::Arrow(ipc::IpcSource::open(path, &columns)?),
+            Format::JsonLines => Reader::JsonLines(json::JsonSource::open(path, &columns)?),
+        };
+        Ok(DataFile {
+            path: path.to_path_buf(),
+            columns,
+            reader,
+            warnings: Mutex::new(Warnings::default()),
+        })
+    }
+
+    /// The file as given to [`DataFile::open`].
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Warnings found while reading, one sentence each, in schema order: values
+    /// outside an enum, missing values in a field not marked `?`. A column counts
+    /// once its first complete pass is done, however many passes follow.
+    pub fn warnings(&self) -> Vec<String> {
+        match self.warnings.lock() {
+            Ok(w) => w.messages(&self.path, &self.columns),
+            Err(poisoned) => poisoned.into_inner().messages(&self.path, &self.columns),
+        }
+    }
+
+    fn column(&self, id: FieldId) -> Result<&Column, DataError> {
+        self.columns
+            .get(id.0 as usize)
+            .ok_or_else(|| DataError::OutOfRange {
+                path: self.path.clone(),
+                column: format!("#{}", id.0),
+                reason: "is not in the schema".into(),
+            })
+    }
+
+    fn raw_batches(&self, wanted: &[&Column]) -> Result<RawBatches<'_>, DataError> {
+        let path = self.path.as_path();
+        match &self.reader {
+            Reader::Parquet(source) => source.batches(path, wanted),
+            Reader::Csv(source) => source.batches(path, wanted),
+            Reader::Arrow(source) => source.batches(path, wanted),
+            Reader::JsonLines(source) => source.batches(path, wanted),
+        }
+    }
+}
+
+impl BatchSource for DataFile {
+    fn batches(&self, columns: &[FieldId]) -> Result<BatchIter<'_>, DataError> {
+        let wanted = columns
+            .iter()
+            .map(|id| self.column(*id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let raw = self.raw_batches(&wanted)?;
+        Ok(Box::new(Normalised {
+            file: self,
+            raw,
+            fields: columns.to_vec(),
+            tallies: vec![ColumnTally::default(); columns.len()],
+            done: false,
+        }))
+    }
+
+    fn row_count(&self) -> Option<u64> {
+        match &self.reader {
+            Reader::Parquet(source) => Some(source.row_count()),
+            _ => None,
+        }
+    }
+}
+
+/// The iterator behind [`DataFile::batches`]: normalises each raw batch, tallies
+/// warnings, and hands the tallies to the file when the pass completes.
+struct Normalised<'a> {
+    file: &'a DataFile,
+    raw: RawBatches<'a>,
+    fields: Vec<FieldId>,
+    tallies: Vec<ColumnTally>,
+    done: bool,
+}
+
+impl Iterator for Normalised<'_> {
+    type Item = Result<RecordBatch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.raw.next() {
+            Some(Ok(raw)) => {
+                let batch = self.normalise(raw);
+                self.done = batch.is_err();
+                Some(batch)
+            }
+            Some(Err(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            None => {
+                self.done = true;
+                self.commit();
+                None
+            }
+        }
+    }
+}
+
+impl Normalised<'_> {
+    fn normalise(&mut self, (arrays, rows): RawBatch) -> Result<RecordBatch, DataError> {
+        let mut fields = Vec::with_capacity(arrays.len());
+        let mut columns = Vec::with_capacity(arrays.len());
+        for ((array, id), tally) in arrays.iter().zip(&self.fields).zip(&mut self.tallies) {
+            let column = self.file.column(*id)?;
+            let array =
+                coerce::normalise(array, &column.ty).map_err(|reason| DataError::OutOfRange {
+                    path: self.file.path.clone(),
+                    column: column.name.clone(),
+                    reason,
+                })?;
+            tally.add(column, array.as_ref());
+            fields.push(Field::new(&column.name, array.data_type().clone(), true));
+            columns.push(array);
+        }
+        let schema = Arc::new(ArrowSchema::new(fields));
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| {
+            DataError::Corrupt {
+                path: self.file.path.clone(),
+                format: "data",
+                reason: e.to_string(),
+            }
+        })
+    }
+
+    fn commit(&mut self) {
+        let tallies = std::mem::take(&mut self.tallies);
+        let mut warnings = match self.file.warnings.lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for (id, tally) in self.fields.iter().zip(tallies) {
+            warnings.commit(*id, tally);
+        }
+    }
+}
+
+/// `NotFound` for a missing path, an I/O error for a folder.
+fn check_is_file(path: &Path) -> Result<(), DataError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(DataError::Io {
+            path: path.to_path_buf(),
+            action: "cannot read the file",
+            source: std::io::Error::other("it is a folder"),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(DataError::NotFound {
+            path: path.to_path_buf(),
+        }),
+        Err(source) => Err(read_error(path, source)),
+    }
+}
+
+/// An I/O error while reading `path`.
+pub(crate) fn read_error(path: &Path, source: std::io::Error) -> DataError {
+    DataError::Io {
+        path: path.to_path_buf(),
+        action: "cannot read the file",
+        source,
+    }
+}
+
+/// Matches schema fields to the file's columns by exact name and checks each type
+/// with `accepts`. Gives, per schema field, the index of its column in the file.
+pub(crate) fn match_columns(
+    path: &Path,
+    file_columns: &[(String, DataType)],
+    schema: &[Column],
+    accepts: impl Fn(&ir::Type, &DataType) -> bool,
+) -> Result<Vec<usize>, DataError> {
+    schema
+        .iter()
+        .map(|column| {
+            let Some(index) = file_columns
+                .iter()
+                .position(|(name, _)| *name == column.name)
+            else {
+                return Err(DataError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: column.name.clone(),
+                    schema_type: column.ty.describe(),
+                    available: file_columns.iter().map(|(name, _)| name.clone()).collect(),
+                });
+            };
+            let data_type = file_columns
+                .get(index)
+                .map(|(_, t)| t)
+                .unwrap_or(&DataType::Null);
+            if !accepts(&column.ty, data_type) {
+                return Err(DataError::TypeMismatch {
+                    path: path.to_path_buf(),
+                    column: column.name.clone(),
+                    data_type: coerce::describe(data_type),
+                    schema_type: column.ty.describe(),
+                });
+            }
+            Ok(index)
+        })
+        .collect()
+}
+
+/// The distinct file columns to read, ascending (the order projecting readers give
+/// them back in), and for each wanted column its position in that list.
+pub(crate) fn projection(indices: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut distinct = indices.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let positions = indices
+        .iter()
+        .map(|i| distinct.binary_search(i).unwrap_or_default())
+        .collect();
+    (distinct, positions)
+}
+
+/// Picks `positions` out of a projected batch's columns.
+pub(crate) fn pick(batch: &RecordBatch, positions: &[usize]) -> Vec<ArrayRef> {
+    positions
+        .iter()
+        .filter_map(|p| batch.columns().get(*p).cloned())
+        .collect()
+}

@@ -1,0 +1,392 @@
+//! Writing outputs: record batches in, a CSV, Parquet (zstd), Arrow IPC file or
+//! JSON lines file out, chosen by extension.
+//!
+//! Everything goes to a temporary file next to the output, renamed over it by
+//! [`OutputWriter::finish`]. On an error, or when the writer is dropped without
+//! `finish`, the temporary file is removed: an output appears whole or not at all.
+//! Zero rows still give a valid file (a header row for CSV, an empty file for JSON
+//! lines).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::ipc::writer::FileWriter;
+use arrow::json::LineDelimitedWriter;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::{DataError, Format, text};
+
+/// Timestamps are UTC instants: written with a `Z` (zones are dropped first,
+/// see [`text_ready`]).
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
+
+/// An output file being written; see the module docs for the guarantees.
+pub struct OutputWriter {
+    encoder: Option<Encoder>,
+    temp: TempFile,
+    path: PathBuf,
+    format: Format,
+    schema: SchemaRef,
+    wrote_batch: bool,
+}
+
+/// The format-specific writer, over the temporary file.
+enum Encoder {
+    Csv(arrow::csv::Writer<BufWriter<File>>),
+    Parquet(Box<ArrowWriter<File>>),
+    Arrow(FileWriter<BufWriter<File>>),
+    JsonLines(LineDelimitedWriter<BufWriter<File>>),
+}
+
+impl OutputWriter {
+    /// Starts writing `path` (format by extension) with batches of `schema`.
+    /// Fails if the extension is unknown or the folder does not exist.
+    pub fn create(path: &Path, schema: SchemaRef) -> Result<OutputWriter, DataError> {
+        let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
+            path: path.to_path_buf(),
+        })?;
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !folder.is_dir() {
+            return Err(DataError::OutputFolderMissing {
+                path: path.to_path_buf(),
+                folder,
+            });
+        }
+        let temp = TempFile::next_to(path, &folder);
+        let file = File::create(&temp.path).map_err(|e| write_io(path, e))?;
+        let mut writer = OutputWriter {
+            encoder: None,
+            temp,
+            path: path.to_path_buf(),
+            format,
+            schema: Arc::clone(&schema),
+            wrote_batch: false,
+        };
+        let encoder = writer.encoder_for(file, &schema)?;
+        writer.encoder = Some(encoder);
+        Ok(writer)
+    }
+
+    fn encoder_for(&self, file: File, schema: &SchemaRef) -> Result<Encoder, DataError> {
+        let encoder = match self.format {
+            Format::Csv => Encoder::Csv(
+                arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .with_timestamp_format(TIMESTAMP_FORMAT.into())
+                    .build(BufWriter::new(file)),
+            ),
+            Format::Parquet => {
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .build();
+                let writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
+                    .map_err(|e| self.encode_error(e))?;
+                Encoder::Parquet(Box::new(writer))
+            }
+            Format::Arrow => Encoder::Arrow(
+                FileWriter::try_new(BufWriter::new(file), schema)
+                    .map_err(|e| self.encode_error(e))?,
+            ),
+            Format::JsonLines => Encoder::JsonLines(
+                arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .with_timestamp_format(TIMESTAMP_FORMAT.into())
+                    .build(BufWriter::new(file)),
+            ),
+        };
+        Ok(encoder)
+    }
+
+    /// Appends a batch. After an error the output is abandoned (the temporary file
+    /// is removed) and further calls fail.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
+        let result = self.write_inner(batch);
+        if result.is_err() {
+            self.encoder = None;
+            self.temp.remove();
+        }
+        result
+    }
+
+    fn write_inner(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
+        let format = self.format;
+        if !same_columns(&batch.schema(), &self.schema) {
+            return Err(DataError::Write {
+                path: self.path.clone(),
+                format: format.name(),
+                reason: "a batch's columns differ from the output's columns".into(),
+            });
+        }
+        let Some(encoder) = self.encoder.as_mut() else {
+            return Err(self.abandoned());
+        };
+        let result = match encoder {
+            Encoder::Csv(w) => text_ready(batch, true).and_then(|b| w.write(&b)),
+            Encoder::Parquet(w) => w
+                .write(batch)
+                .map_err(|e| ArrowError::ExternalError(Box::new(e))),
+            Encoder::Arrow(w) => unpack_dictionaries(batch).and_then(|b| w.write(&b)),
+            Encoder::JsonLines(w) => text_ready(batch, false).and_then(|b| w.write(&b)),
+        };
+        self.wrote_batch = true;
+        result.map_err(|e| encode_error(&self.path, format, e))
+    }
+
+    /// Completes the file and moves it into place.
+    pub fn finish(mut self) -> Result<(), DataError> {
+        let result = self.finish_inner();
+        if result.is_err() {
+            self.encoder = None;
+            self.temp.remove();
+        }
+        result
+    }
+
+    fn finish_inner(&mut self) -> Result<(), DataError> {
+        if !self.wrote_batch && self.format == Format::Csv {
+            // The CSV writer writes its header with the first batch.
+            self.write_inner(&RecordBatch::new_empty(Arc::clone(&self.schema)))?;
+        }
+        let Some(encoder) = self.encoder.take() else {
+            return Err(self.abandoned());
+        };
+        let path = self.path.clone();
+        let format = self.format;
+        let fail = |e: ArrowError| encode_error(&path, format, e);
+        let flushed = match encoder {
+            Encoder::Csv(w) => w.into_inner().flush(),
+            Encoder::Parquet(w) => {
+                w.close()
+                    .map_err(|e| fail(ArrowError::ExternalError(Box::new(e))))?;
+                Ok(())
+            }
+            Encoder::Arrow(mut w) => {
+                w.finish().map_err(fail)?;
+                w.into_inner().map_err(fail)?.flush()
+            }
+            Encoder::JsonLines(mut w) => {
+                w.finish().map_err(fail)?;
+                w.into_inner().flush()
+            }
+        };
+        flushed.map_err(|e| write_io(&self.path, e))?;
+        std::fs::rename(&self.temp.path, &self.path).map_err(|e| write_io(&self.path, e))?;
+        self.temp.keep = true;
+        Ok(())
+    }
+
+    fn abandoned(&self) -> DataError {
+        DataError::Write {
+            path: self.path.clone(),
+            format: self.format.name(),
+            reason: "an earlier error abandoned this output".into(),
+        }
+    }
+
+    fn encode_error(&self, e: impl std::error::Error + Send + Sync + 'static) -> DataError {
+        encode_error(
+            &self.path,
+            self.format,
+            ArrowError::ExternalError(Box::new(e)),
+        )
+    }
+}
+
+fn encode_error(path: &Path, format: Format, e: ArrowError) -> DataError {
+    let reason = match e {
+        ArrowError::ExternalError(inner) => inner.to_string(),
+        ArrowError::CsvError(m)
+        | ArrowError::JsonError(m)
+        | ArrowError::InvalidArgumentError(m) => m,
+        other => other.to_string(),
+    };
+    DataError::Write {
+        path: path.to_path_buf(),
+        format: format.name(),
+        reason,
+    }
+}
+
+fn write_io(path: &Path, source: std::io::Error) -> DataError {
+    DataError::Io {
+        path: path.to_path_buf(),
+        action: "cannot write the file",
+        source,
+    }
+}
+
+/// The IPC file format allows one dictionary per column for the whole file, but
+/// batches (from CSV, or from different row groups) may each have their own: the
+/// `.arrow` output stores plain strings instead.
+fn without_dictionaries(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Dictionary(_, value) => f.as_ref().clone().with_data_type(*value.clone()),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// The batch with dictionary columns cast to their value type.
+fn unpack_dictionaries(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = without_dictionaries(&batch.schema());
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| cast(c, f.data_type()))
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new_with_options(
+        Arc::new(schema),
+        columns,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )
+}
+
+/// Same column names and types (nullability aside).
+fn same_columns(a: &Schema, b: &Schema) -> bool {
+    a.fields().len() == b.fields().len()
+        && a.fields()
+            .iter()
+            .zip(b.fields())
+            .all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
+}
+
+/// Prepares a batch for a text format. Timestamps lose their zone (the values are
+/// UTC instants whatever the zone says, and are written with `Z`). For CSV,
+/// which cannot hold nested values, lists become `a|b|c` (the convention the CSV
+/// reader reads back) and dictionaries plain strings.
+fn text_ready(batch: &RecordBatch, csv: bool) -> Result<RecordBatch, ArrowError> {
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let column = match column.data_type() {
+            DataType::Timestamp(_, Some(_)) => without_zone(column),
+            DataType::List(_) | DataType::LargeList(_) if csv => join_list(column)?,
+            DataType::Dictionary(_, _) if csv => cast(column, &DataType::Utf8)?,
+            _ => Arc::clone(column),
+        };
+        fields.push(Field::new(field.name(), column.data_type().clone(), true));
+        columns.push(column);
+    }
+    RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns,
+        &arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+    )
+}
+
+/// The same instants without a zone (no shifting: Arrow stores UTC).
+fn without_zone(column: &ArrayRef) -> ArrayRef {
+    use arrow::datatypes::{
+        TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
+    };
+    let none = None::<Arc<str>>;
+    match column.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => Arc::new(
+            column
+                .as_primitive::<TimestampSecondType>()
+                .clone()
+                .with_timezone_opt(none),
+        ),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => Arc::new(
+            column
+                .as_primitive::<TimestampMillisecondType>()
+                .clone()
+                .with_timezone_opt(none),
+        ),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Arc::new(
+            column
+                .as_primitive::<TimestampMicrosecondType>()
+                .clone()
+                .with_timezone_opt(none),
+        ),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => Arc::new(
+            column
+                .as_primitive::<TimestampNanosecondType>()
+                .clone()
+                .with_timezone_opt(none),
+        ),
+        _ => Arc::clone(column),
+    }
+}
+
+/// Joins each list's items with `|` (items are cast to strings first).
+fn join_list(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let as_list = cast(
+        column,
+        &DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+    )?;
+    let list = as_list.as_list::<i32>();
+    let mut out = StringBuilder::new();
+    let mut cell = String::new();
+    for row in 0..list.len() {
+        if list.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        cell.clear();
+        let items = list.value(row);
+        for (i, item) in items.as_string::<i32>().iter().enumerate() {
+            if i > 0 {
+                cell.push(text::LIST_SEPARATOR);
+            }
+            cell.push_str(item.unwrap_or_default());
+        }
+        out.append_value(&cell);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// A temporary file removed on drop unless `keep` is set.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl TempFile {
+    /// `.<name>.<pid>-<n>.tmp` in the output's folder (same file system, so the rename
+    /// is atomic).
+    fn next_to(path: &Path, folder: &Path) -> TempFile {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        TempFile {
+            path: folder.join(format!(".{name}.{}-{n}.tmp", std::process::id())),
+            keep: false,
+        }
+    }
+
+    fn remove(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+            self.keep = true;
+        }
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}

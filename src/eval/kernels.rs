@@ -1,0 +1,256 @@
+//! Criterion kernels: each gives a definite mask (one bit per row, missing already
+//! turned into false) over [`Operand`]s, using arrow's compute kernels where arrow
+//! has one.
+//!
+//! Two-valued logic lives in [`definite`]: every criterion passes its arrow result
+//! through it, and `not` is applied afterwards to the definite mask, so
+//! `not (age > 30)` holds where `age` is missing.
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Datum, Int32Array, OffsetSizeTrait, Scalar, StringArray,
+};
+use arrow::buffer::BooleanBuffer;
+use arrow::compute::kernels::cmp;
+use arrow::compute::kernels::comparison::{contains, ends_with, starts_with};
+use arrow::datatypes::{DataType, Int32Type};
+use arrow::error::ArrowError;
+use std::sync::Arc;
+
+use super::operand::{Operand, constant};
+use crate::check::ir::{CmpOp, StringOp};
+use crate::plan::Pattern;
+
+type Result<T> = std::result::Result<T, ArrowError>;
+
+/// Missing → false: every criterion about a missing value is false (language.md,
+/// "Missing values"). Unlike arrow's `prep_null_mask_filter`, this accepts masks
+/// without a null buffer.
+pub(crate) fn definite(mask: &BooleanArray) -> BooleanBuffer {
+    match mask.nulls() {
+        Some(nulls) => mask.values() & nulls.inner(),
+        None => mask.values().clone(),
+    }
+}
+
+/// A kernel's result as a definite mask of `len` rows; a result computed from
+/// scalars only (one row) stands for every row.
+fn settle(result: &BooleanArray, scalar: bool, len: usize) -> BooleanBuffer {
+    let bits = definite(result);
+    if scalar {
+        constant(!bits.is_empty() && bits.value(0), len)
+    } else {
+        bits
+    }
+}
+
+/// An error for a value of a type the kernel does not take (the checker and
+/// data layer rule these out; this keeps a mismatch an error, not a panic).
+pub(crate) fn unexpected(what: &str, data_type: &DataType) -> ArrowError {
+    ArrowError::InvalidArgumentError(format!("{what}: unexpected {data_type} values"))
+}
+
+/// A bool value as a criterion: true where the value is present and true.
+pub(crate) fn truthy(value: &Operand, len: usize) -> Result<BooleanBuffer> {
+    let array = value.array();
+    let bools = array
+        .as_boolean_opt()
+        .ok_or_else(|| unexpected("bool criterion", array.data_type()))?;
+    Ok(settle(bools, value.is_scalar(), len))
+}
+
+/// The arrow comparison kernel for an operator.
+fn compare_datums(op: CmpOp, left: &dyn Datum, right: &dyn Datum) -> Result<BooleanArray> {
+    match op {
+        CmpOp::Eq => cmp::eq(left, right),
+        CmpOp::NotEq => cmp::neq(left, right),
+        CmpOp::Lt => cmp::lt(left, right),
+        CmpOp::LtEq => cmp::lt_eq(left, right),
+        CmpOp::Gt => cmp::gt(left, right),
+        CmpOp::GtEq => cmp::gt_eq(left, right),
+    }
+}
+
+/// `a op b` (false when either side is missing, `!=` included).
+pub(crate) fn compare(
+    op: CmpOp,
+    left: &Operand,
+    right: &Operand,
+    len: usize,
+) -> Result<BooleanBuffer> {
+    let result = compare_datums(op, left, right)?;
+    Ok(settle(&result, left.is_scalar() && right.is_scalar(), len))
+}
+
+/// `a op <literal>`.
+pub(crate) fn compare_scalar(
+    op: CmpOp,
+    value: &Operand,
+    scalar: &Scalar<ArrayRef>,
+    len: usize,
+) -> Result<BooleanBuffer> {
+    let result = compare_datums(op, value, scalar)?;
+    Ok(settle(&result, value.is_scalar(), len))
+}
+
+/// `a [not] in [items]`; `not in` is false on a missing value.
+pub(crate) fn in_list(
+    value: &Operand,
+    items: &[&Scalar<ArrayRef>],
+    negated: bool,
+    len: usize,
+) -> Result<BooleanBuffer> {
+    let mut any = BooleanBuffer::new_unset(len);
+    for item in items {
+        any |= &compare_scalar(CmpOp::Eq, value, item, len)?;
+    }
+    Ok(if negated {
+        &value.presence(len) & &!&any
+    } else {
+        any
+    })
+}
+
+/// `a [not] between low and high`, inclusive; `not between` is false when any
+/// side is missing.
+pub(crate) fn between(
+    value: &Operand,
+    low: &Operand,
+    high: &Operand,
+    negated: bool,
+    len: usize,
+) -> Result<BooleanBuffer> {
+    let above = compare(CmpOp::GtEq, value, low, len)?;
+    let below = compare(CmpOp::LtEq, value, high, len)?;
+    let inside = &above & &below;
+    if !negated {
+        return Ok(inside);
+    }
+    let present = &(&value.presence(len) & &low.presence(len)) & &high.presence(len);
+    Ok(&present & &!&inside)
+}
+
+/// `contains`, `starts with`, `ends with`, `matches` (case-sensitive; `matches`
+/// searches anywhere). Dictionary strings are tested once per dictionary value.
+pub(crate) fn string_test(
+    value: &Operand,
+    op: StringOp,
+    pattern: &Pattern,
+    len: usize,
+) -> Result<BooleanBuffer> {
+    let array = value.array();
+    let bits = match array.data_type() {
+        DataType::Utf8 => utf8_test(array.as_string::<i32>(), op, pattern)?,
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let dict = array.as_dictionary::<Int32Type>();
+            let values = dict.values();
+            let strings = values
+                .as_string_opt::<i32>()
+                .ok_or_else(|| unexpected("string test", values.data_type()))?;
+            let on_values = utf8_test(strings, op, pattern)?;
+            through_keys(dict.keys(), &on_values)
+        }
+        other => return Err(unexpected("string test", other)),
+    };
+    Ok(broadcast_if(value.is_scalar(), bits, len))
+}
+
+fn broadcast_if(scalar: bool, bits: BooleanBuffer, len: usize) -> BooleanBuffer {
+    if scalar {
+        constant(!bits.is_empty() && bits.value(0), len)
+    } else {
+        bits
+    }
+}
+
+fn utf8_test(strings: &StringArray, op: StringOp, pattern: &Pattern) -> Result<BooleanBuffer> {
+    let needle = Scalar::new(StringArray::from(vec![pattern.text.as_str()]));
+    let result = match op {
+        StringOp::Contains => contains(strings, &needle)?,
+        StringOp::StartsWith => starts_with(strings, &needle)?,
+        StringOp::EndsWith => ends_with(strings, &needle)?,
+        // our own loop: the regex is compiled once per plan (arrow's scalar regex
+        // kernel compiles per call) and runs on dictionary values too
+        StringOp::Matches => {
+            let Some(regex) = &pattern.regex else {
+                return Err(ArrowError::InvalidArgumentError(
+                    "matches without a regex".into(),
+                ));
+            };
+            let bits = BooleanBuffer::collect_bool(strings.len(), |i| {
+                strings.is_valid(i) && regex.is_match(strings.value(i))
+            });
+            return Ok(bits);
+        }
+    };
+    Ok(definite(&result))
+}
+
+/// A mask over dictionary values mapped to rows (a null key gives false).
+pub(crate) fn through_keys(keys: &Int32Array, on_values: &BooleanBuffer) -> BooleanBuffer {
+    let values = keys.values();
+    BooleanBuffer::collect_bool(keys.len(), |i| {
+        keys.is_valid(i)
+            && usize::try_from(values[i])
+                .ok()
+                .is_some_and(|k| k < on_values.len() && on_values.value(k))
+    })
+}
+
+/// `has x`, `has any [...]`, `has all [...]`: items matched against each list's
+/// elements (a missing element matches nothing; `has all []` holds on present lists).
+pub(crate) fn has(
+    list: &Operand,
+    all: bool,
+    items: &[&Scalar<ArrayRef>],
+    len: usize,
+) -> Result<BooleanBuffer> {
+    let array = list.array();
+    let bits = match array.data_type() {
+        DataType::List(_) => has_in(array.as_list::<i32>(), all, items)?,
+        DataType::LargeList(_) => has_in(array.as_list::<i64>(), all, items)?,
+        other => return Err(unexpected("has", other)),
+    };
+    Ok(broadcast_if(list.is_scalar(), bits, len))
+}
+
+fn has_in<O: OffsetSizeTrait>(
+    list: &arrow::array::GenericListArray<O>,
+    all: bool,
+    items: &[&Scalar<ArrayRef>],
+) -> Result<BooleanBuffer> {
+    let elements: &ArrayRef = list.values();
+    let element = Operand::Array(Arc::clone(elements));
+    let hits = items
+        .iter()
+        .map(|item| compare_scalar(CmpOp::Eq, &element, item, elements.len()))
+        .collect::<Result<Vec<_>>>()?;
+    let offsets = list.value_offsets();
+    let range = |i: usize| offsets[i].as_usize()..offsets[i + 1].as_usize();
+    let present = match list.logical_nulls() {
+        Some(nulls) => nulls.inner().clone(),
+        None => BooleanBuffer::new_set(list.len()),
+    };
+    if all {
+        return Ok(BooleanBuffer::collect_bool(list.len(), |i| {
+            present.value(i) && hits.iter().all(|h| range(i).any(|j| h.value(j)))
+        }));
+    }
+    let mut any = BooleanBuffer::new_unset(elements.len());
+    for h in &hits {
+        any |= h;
+    }
+    Ok(BooleanBuffer::collect_bool(list.len(), |i| {
+        present.value(i) && range(i).any(|j| any.value(j))
+    }))
+}
+
+/// `is empty` (a present, empty list) / `is not empty` (present, non-empty).
+pub(crate) fn is_empty(list: &Operand, negated: bool, len: usize) -> Result<BooleanBuffer> {
+    let array = list.array();
+    let lengths = super::values::list_lengths(array)?;
+    let present = list.presence(array.len());
+    let bits = BooleanBuffer::collect_bool(array.len(), |i| {
+        present.value(i) && lengths.get(i).is_some_and(|n| (*n == 0) != negated)
+    });
+    Ok(broadcast_if(list.is_scalar(), bits, len))
+}

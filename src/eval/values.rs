@@ -1,0 +1,351 @@
+//! Value kernels: arithmetic, functions and dates over [`Operand`]s, plus the
+//! per-column normalisation done when a column enters the engine.
+//!
+//! Arrow's integer `add`/`sub`/`mul` fail the whole batch on overflow, and its `div`
+//! is integer division; the spec wants a missing value on overflow or division by
+//! zero and real division, so integer arithmetic and `/` are our own loops.
+//! Floats: a NaN is treated as missing and `-0.0` as `0.0`, wherever a float
+//! enters (columns) or is produced (arithmetic), so comparisons behave as numbers
+//! do (arrow orders floats by IEEE total order, where `-0.0 < 0.0`).
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanBufferBuilder, DictionaryArray,
+    Float64Array, Int32Array, Int64Array, OffsetSizeTrait, PrimitiveArray, StringArray,
+};
+use arrow::buffer::{BooleanBuffer, NullBuffer};
+use arrow::compute::kernels::numeric;
+use arrow::compute::{cast, take};
+use arrow::datatypes::{
+    DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+};
+use arrow::error::ArrowError;
+
+use super::kernels::unexpected;
+use super::operand::Operand;
+use crate::check::ir::ArithOp;
+use crate::plan::dates;
+
+type Result<T> = std::result::Result<T, ArrowError>;
+
+/// `a + b`, `a - b`, `a * b`, `a / b`.
+pub(crate) fn arith(op: ArithOp, left: &Operand, right: &Operand) -> Result<Operand> {
+    let types = (left.array().data_type(), right.array().data_type());
+    match (types, op) {
+        ((DataType::Int64, DataType::Int64), ArithOp::Add) => {
+            binary::<Int64Type, Int64Type, Int64Type>(left, right, i64::checked_add)
+        }
+        ((DataType::Int64, DataType::Int64), ArithOp::Sub) => {
+            binary::<Int64Type, Int64Type, Int64Type>(left, right, i64::checked_sub)
+        }
+        ((DataType::Int64, DataType::Int64), ArithOp::Mul) => {
+            binary::<Int64Type, Int64Type, Int64Type>(left, right, i64::checked_mul)
+        }
+        ((DataType::Int64, DataType::Int64), ArithOp::Div) => {
+            binary::<Int64Type, Int64Type, Float64Type>(left, right, |a, b| {
+                divide(a as f64, b as f64)
+            })
+        }
+        ((DataType::Float64, DataType::Float64), ArithOp::Div) => {
+            binary::<Float64Type, Float64Type, Float64Type>(left, right, divide)
+        }
+        ((DataType::Float64, DataType::Float64), _) => {
+            let result = match op {
+                ArithOp::Add => numeric::add(left, right)?,
+                ArithOp::Sub => numeric::sub(left, right)?,
+                _ => numeric::mul(left, right)?,
+            };
+            let floats = result.as_primitive::<Float64Type>();
+            Ok(Operand::combine(
+                left,
+                right,
+                Arc::new(normalize_floats(floats)),
+            ))
+        }
+        ((l, r), _) => Err(ArrowError::InvalidArgumentError(format!(
+            "arithmetic on {l} and {r}"
+        ))),
+    }
+}
+
+/// Real division; division by zero gives missing, and so does a NaN result.
+fn divide(a: f64, b: f64) -> Option<f64> {
+    if b == 0.0 {
+        return None;
+    }
+    normal_float(a / b)
+}
+
+/// NaN → missing, `-0.0` → `0.0`.
+fn normal_float(v: f64) -> Option<f64> {
+    if v.is_nan() {
+        None
+    } else if v == 0.0 {
+        Some(0.0)
+    } else {
+        Some(v)
+    }
+}
+
+/// `-a` (the negation of the smallest int is missing).
+pub(crate) fn neg(value: &Operand) -> Result<Operand> {
+    match value.array().data_type() {
+        DataType::Int64 => unary::<Int64Type, Int64Type>(value, i64::checked_neg),
+        DataType::Float64 => unary::<Float64Type, Float64Type>(value, |v| normal_float(-v)),
+        other => Err(unexpected("negation", other)),
+    }
+}
+
+/// An int as a float.
+pub(crate) fn to_float(value: &Operand) -> Result<Operand> {
+    match value.array().data_type() {
+        DataType::Float64 => Ok(value.clone()),
+        _ => unary::<Int64Type, Float64Type>(value, |v| Some(v as f64)),
+    }
+}
+
+/// The UTC calendar date of an instant (floor division, so instants before 1970
+/// fall on the right day).
+pub(crate) fn date_of(value: &Operand) -> Result<Operand> {
+    match value.array().data_type() {
+        DataType::Date32 => Ok(value.clone()),
+        _ => {
+            unary::<TimestampMicrosecondType, Date32Type>(value, |v| Some(dates::day_of_micros(v)))
+        }
+    }
+}
+
+/// `days_since(d)`: as-of − d, in days.
+pub(crate) fn days_since(value: &Operand, as_of: i32) -> Result<Operand> {
+    unary::<Date32Type, Int64Type>(value, |d| Some(i64::from(as_of) - i64::from(d)))
+}
+
+/// `year(d)`.
+pub(crate) fn year(value: &Operand) -> Result<Operand> {
+    unary::<Date32Type, Int64Type>(value, |d| Some(dates::year_month_of_days(d).0))
+}
+
+/// `month(d)`.
+pub(crate) fn month(value: &Operand) -> Result<Operand> {
+    unary::<Date32Type, Int64Type>(value, |d| Some(dates::year_month_of_days(d).1))
+}
+
+/// One value per row through `f`; missing in, or `None` out, gives missing.
+fn unary<A: ArrowPrimitiveType, O: ArrowPrimitiveType>(
+    value: &Operand,
+    f: impl Fn(A::Native) -> Option<O::Native>,
+) -> Result<Operand> {
+    let input = value
+        .array()
+        .as_primitive_opt::<A>()
+        .ok_or_else(|| unexpected("function", value.array().data_type()))?;
+    let mut valid = BooleanBufferBuilder::new(input.len());
+    let values: Vec<O::Native> = (0..input.len())
+        .map(|i| {
+            let out = if input.is_valid(i) {
+                f(input.value(i))
+            } else {
+                None
+            };
+            valid.append(out.is_some());
+            out.unwrap_or_default()
+        })
+        .collect();
+    let array = PrimitiveArray::<O>::new(values.into(), Some(NullBuffer::new(valid.finish())));
+    Ok(value.with(Arc::new(array)))
+}
+
+/// Two values per row through `f`; a scalar side stands for every row.
+fn binary<A: ArrowPrimitiveType, B: ArrowPrimitiveType, O: ArrowPrimitiveType>(
+    left: &Operand,
+    right: &Operand,
+    f: impl Fn(A::Native, B::Native) -> Option<O::Native>,
+) -> Result<Operand> {
+    let l = left
+        .array()
+        .as_primitive_opt::<A>()
+        .ok_or_else(|| unexpected("arithmetic", left.array().data_type()))?;
+    let r = right
+        .array()
+        .as_primitive_opt::<B>()
+        .ok_or_else(|| unexpected("arithmetic", right.array().data_type()))?;
+    let (ls, rs) = (left.is_scalar(), right.is_scalar());
+    let len = if ls { r.len() } else { l.len() };
+    if (!ls && l.len() != len)
+        || (!rs && r.len() != len)
+        || (ls && l.is_empty())
+        || (rs && r.is_empty())
+    {
+        return Err(ArrowError::InvalidArgumentError(
+            "arithmetic on arrays of different lengths".into(),
+        ));
+    }
+    let mut valid = BooleanBufferBuilder::new(len);
+    let values: Vec<O::Native> = (0..len)
+        .map(|i| {
+            let (li, ri) = (if ls { 0 } else { i }, if rs { 0 } else { i });
+            let out = if l.is_valid(li) && r.is_valid(ri) {
+                f(l.value(li), r.value(ri))
+            } else {
+                None
+            };
+            valid.append(out.is_some());
+            out.unwrap_or_default()
+        })
+        .collect();
+    let array = PrimitiveArray::<O>::new(values.into(), Some(NullBuffer::new(valid.finish())));
+    Ok(Operand::combine(left, right, Arc::new(array)))
+}
+
+/// `lower(s)` / `upper(s)`; dictionary strings are mapped once per dictionary value.
+pub(crate) fn map_strings(value: &Operand, f: fn(&str) -> String) -> Result<Operand> {
+    let array = value.array();
+    let mapped: ArrayRef = match array.data_type() {
+        DataType::Utf8 => Arc::new(map_utf8(array.as_string::<i32>(), f)),
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let dict = array.as_dictionary::<Int32Type>();
+            let values = dict.values();
+            let strings = values
+                .as_string_opt::<i32>()
+                .ok_or_else(|| unexpected("string function", values.data_type()))?;
+            let mapped = DictionaryArray::<Int32Type>::try_new(
+                dict.keys().clone(),
+                Arc::new(map_utf8(strings, f)),
+            )?;
+            Arc::new(mapped)
+        }
+        other => return Err(unexpected("string function", other)),
+    };
+    Ok(value.with(mapped))
+}
+
+fn map_utf8(strings: &StringArray, f: fn(&str) -> String) -> StringArray {
+    strings.iter().map(|s| s.map(f)).collect()
+}
+
+/// `length(s)`: characters (code points), not bytes.
+pub(crate) fn length_string(value: &Operand) -> Result<Operand> {
+    let array = value.array();
+    let lengths: ArrayRef = match array.data_type() {
+        DataType::Utf8 => Arc::new(char_counts(array.as_string::<i32>())),
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let dict = array.as_dictionary::<Int32Type>();
+            let values = dict.values();
+            let strings = values
+                .as_string_opt::<i32>()
+                .ok_or_else(|| unexpected("length", values.data_type()))?;
+            take(&char_counts(strings), dict.keys(), None)?
+        }
+        other => return Err(unexpected("length", other)),
+    };
+    Ok(value.with(lengths))
+}
+
+fn char_counts(strings: &StringArray) -> Int64Array {
+    strings
+        .iter()
+        .map(|s| s.map(|s| s.chars().count() as i64))
+        .collect()
+}
+
+/// `length(list)`: items, missing for a missing list.
+pub(crate) fn length_list(value: &Operand) -> Result<Operand> {
+    let array = value.array();
+    let lengths = list_lengths(array)?;
+    let nulls = array.logical_nulls();
+    Ok(value.with(Arc::new(Int64Array::new(lengths.into(), nulls))))
+}
+
+/// The number of items of each row's list (whatever its validity).
+pub(crate) fn list_lengths(array: &ArrayRef) -> Result<Vec<i64>> {
+    fn of<O: OffsetSizeTrait>(offsets: &[O]) -> Vec<i64> {
+        offsets
+            .windows(2)
+            .map(|w| match w {
+                [a, b] => (b.as_usize() - a.as_usize()) as i64,
+                _ => 0,
+            })
+            .collect()
+    }
+    match array.data_type() {
+        DataType::List(_) => Ok(of(array.as_list::<i32>().value_offsets())),
+        DataType::LargeList(_) => Ok(of(array.as_list::<i64>().value_offsets())),
+        other => Err(unexpected("list", other)),
+    }
+}
+
+/// The tier labels: for each row the first tier whose condition holds
+/// (`None` = `otherwise`), missing when none does. A dictionary of the labels.
+pub(crate) fn tiers(
+    conditions: &[Option<&BooleanBuffer>],
+    labels: &[String],
+    len: usize,
+) -> Result<ArrayRef> {
+    let mut keys = vec![0i32; len];
+    let mut remaining = BooleanBuffer::new_set(len);
+    for (tier, condition) in conditions.iter().enumerate() {
+        let hit = match condition {
+            Some(mask) => *mask & &remaining,
+            None => remaining.clone(),
+        };
+        for row in hit.set_indices() {
+            if let Some(key) = keys.get_mut(row) {
+                *key = tier as i32;
+            }
+        }
+        remaining = &remaining & &!&hit;
+        if !remaining.has_true() {
+            break;
+        }
+    }
+    let keys = Int32Array::new(keys.into(), Some(NullBuffer::new(!&remaining)));
+    let values = StringArray::from(labels.to_vec());
+    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+        keys,
+        Arc::new(values),
+    )?))
+}
+
+/// A column as the kernels want it: floats normalised (NaN → missing, `-0.0` →
+/// `0.0`), a timestamp zone dropped (values are UTC already), any string layout
+/// other than `Utf8` or `Dictionary(Int32, Utf8)` cast to `Utf8`.
+pub(crate) fn normalize_column(array: &ArrayRef) -> Result<ArrayRef> {
+    match array.data_type() {
+        DataType::Float64 => Ok(Arc::new(normalize_floats(
+            array.as_primitive::<Float64Type>(),
+        ))),
+        DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => {
+            let instants = array.as_primitive::<TimestampMicrosecondType>().clone();
+            Ok(Arc::new(instants.with_timezone_opt(None::<Arc<str>>)))
+        }
+        DataType::Dictionary(key, value)
+            if **key == DataType::Int32 && **value == DataType::Utf8 =>
+        {
+            Ok(Arc::clone(array))
+        }
+        DataType::Dictionary(_, _) | DataType::LargeUtf8 | DataType::Utf8View => {
+            cast(array, &DataType::Utf8)
+        }
+        _ => Ok(Arc::clone(array)),
+    }
+}
+
+/// NaN → missing, `-0.0` → `0.0`; no copy when there is neither.
+pub(crate) fn normalize_floats(floats: &Float64Array) -> Float64Array {
+    let odd = |v: &f64| v.is_nan() || (*v == 0.0 && v.is_sign_negative());
+    if !floats.values().iter().any(odd) {
+        return floats.clone();
+    }
+    let values: Vec<f64> = floats
+        .values()
+        .iter()
+        .map(|v| if *v == 0.0 { 0.0 } else { *v })
+        .collect();
+    let not_nan = BooleanBuffer::collect_bool(floats.len(), |i| !floats.value(i).is_nan());
+    let valid = match floats.nulls() {
+        Some(nulls) => nulls.inner() & &not_nan,
+        None => not_nan,
+    };
+    Float64Array::new(values.into(), Some(NullBuffer::new(valid)))
+}

@@ -1,0 +1,143 @@
+//! Walking checked expressions, and naming what they read.
+//!
+//! Lints share these two helpers so that each lint file holds only its own rule.
+//! The walk knows which event table an aggregate's filter ranges over, because an
+//! [`ExprKind::EventField`] means nothing without it.
+
+use crate::check::ir::{
+    Aggregate, EventFieldId, EventsId, Expr, ExprKind, Function, Program, RankScore,
+};
+use crate::syntax::ast::AggregateFn;
+
+/// The event table whose fields are in scope (inside an aggregate's filter), if any.
+pub(super) type Scope = Option<EventsId>;
+
+/// Calls `f` on `expr` and every expression below it, parents before children.
+pub(super) fn visit(expr: &Expr, scope: Scope, f: &mut dyn FnMut(&Expr, Scope)) {
+    f(expr, scope);
+    for_each_child(expr, scope, &mut |child, scope| visit(child, scope, f));
+}
+
+/// Calls `f` on each direct child of `expr`, with the scope the child is read in.
+pub(super) fn for_each_child(expr: &Expr, scope: Scope, f: &mut dyn FnMut(&Expr, Scope)) {
+    match &expr.kind {
+        ExprKind::Or(items) | ExprKind::And(items) => items.iter().for_each(|e| f(e, scope)),
+        ExprKind::Not(inner)
+        | ExprKind::Neg(inner)
+        | ExprKind::DateOf(inner)
+        | ExprKind::ToFloat(inner) => f(inner, scope),
+        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+            f(left, scope);
+            f(right, scope);
+        }
+        ExprKind::Between {
+            value, low, high, ..
+        } => {
+            f(value, scope);
+            f(low, scope);
+            f(high, scope);
+        }
+        ExprKind::InList { value, .. }
+        | ExprKind::IsMissing { value, .. }
+        | ExprKind::StringTest { value, .. }
+        | ExprKind::IsEmpty { value, .. }
+        | ExprKind::Within { value, .. }
+        | ExprKind::DateCompare { value, .. }
+        | ExprKind::Percentile { value, .. }
+        | ExprKind::Rank { value, .. } => f(value, scope),
+        ExprKind::Has { list, .. } => f(list, scope),
+        ExprKind::Call { arg, .. } => f(arg, scope),
+        ExprKind::Aggregate(aggregate) => {
+            if let Some(filter) = &aggregate.filter {
+                f(filter, Some(aggregate.table));
+            }
+        }
+        ExprKind::SegmentRef(_)
+        | ExprKind::Field(_)
+        | ExprKind::TierRef(_)
+        | ExprKind::Literal(_)
+        | ExprKind::EventField(_) => {}
+    }
+}
+
+/// A short name for a value, as users wrote it: `age`, `lower(email)`,
+/// `quintile(lifetime_value)`. `None` for values too complex to name briefly.
+pub(super) fn describe(program: &Program, scope: Scope, expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Field(id) => program
+            .schema
+            .fields
+            .get(id.0 as usize)
+            .map(|f| f.name.clone()),
+        ExprKind::TierRef(id) => program.tiers.get(id.0 as usize).map(|t| t.name.clone()),
+        ExprKind::EventField(id) => event_field_name(program, scope, *id),
+        ExprKind::DateOf(inner) | ExprKind::ToFloat(inner) => describe(program, scope, inner),
+        ExprKind::Call { function, arg } => Some(format!(
+            "{}({})",
+            function_name(*function),
+            describe(program, scope, arg)?
+        )),
+        ExprKind::Rank { score, value } => Some(format!(
+            "{}({})",
+            score_name(*score),
+            describe(program, scope, value)?
+        )),
+        ExprKind::Aggregate(aggregate) => Some(describe_aggregate(program, aggregate)),
+        _ => None,
+    }
+}
+
+fn event_field_name(program: &Program, scope: Scope, id: EventFieldId) -> Option<String> {
+    let table = program.events.get(scope?.0 as usize)?;
+    table.fields.get(id.0 as usize).map(|f| f.name.clone())
+}
+
+/// `avg(orders.amount …)`: enough to recognise the aggregate in a message.
+fn describe_aggregate(program: &Program, aggregate: &Aggregate) -> String {
+    let table = program.events.get(aggregate.table.0 as usize);
+    let table_name = table.map_or("events", |t| t.name.as_str());
+    let field = aggregate
+        .field
+        .and_then(|id| table.and_then(|t| t.fields.get(id.0 as usize)))
+        .map(|f| format!(".{}", f.name))
+        .unwrap_or_default();
+    let more = if aggregate.filter.is_some() || aggregate.window.is_some() {
+        " …"
+    } else {
+        ""
+    };
+    let function = aggregate_name(aggregate.function);
+    format!("{function}({table_name}{field}{more})")
+}
+
+fn function_name(function: Function) -> &'static str {
+    match function {
+        Function::Lower => "lower",
+        Function::Upper => "upper",
+        Function::LengthString | Function::LengthList => "length",
+        Function::DaysSince => "days_since",
+        Function::Year => "year",
+        Function::Month => "month",
+    }
+}
+
+fn score_name(score: RankScore) -> &'static str {
+    match score {
+        RankScore::Quintile => "quintile",
+        RankScore::Decile => "decile",
+        RankScore::Percentile => "percentile",
+    }
+}
+
+fn aggregate_name(function: AggregateFn) -> &'static str {
+    match function {
+        AggregateFn::Count => "count",
+        AggregateFn::Sum => "sum",
+        AggregateFn::Avg => "avg",
+        AggregateFn::Min => "min",
+        AggregateFn::Max => "max",
+        AggregateFn::First => "first",
+        AggregateFn::Last => "last",
+        AggregateFn::Exists => "exists",
+    }
+}

@@ -1,0 +1,661 @@
+//! The compiler: walks `ir` expressions, building the hash-consed node arena.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, Scalar, StringArray,
+    TimestampMicrosecondArray,
+};
+
+use super::dates;
+use super::node::{ConstId, Fraction, Lit, Node, NodeId, PatternId, StatId};
+use super::{Const, Output, OutputKind, Pattern, Plan, PlanError, PlanOptions, Stat};
+use crate::check::ir::{
+    self, CmpOp, Direction, Expr, ExprKind, Function, Literal, SegmentId, StringOp, TierId, Type,
+};
+use crate::diagnostic::did_you_mean;
+
+type Result<T> = std::result::Result<T, PlanError>;
+
+pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Plan> {
+    let selected = select_segments(program, options.segments.as_deref())?;
+    let mut c = Compiler::new(program, options);
+    let mut outputs = Vec::new();
+    for id in selected {
+        let node = c.segment(id)?;
+        let name = program.segment(id).name.clone();
+        outputs.push(Output {
+            name,
+            kind: OutputKind::Segment(id),
+            node,
+        });
+    }
+    for (i, block) in program.tiers.iter().enumerate() {
+        let id = TierId(i as u32);
+        let node = c.tiers(id)?;
+        outputs.push(Output {
+            name: block.name.clone(),
+            kind: OutputKind::Tiers(id),
+            node,
+        });
+    }
+    Ok(c.finish(outputs, &options.carry))
+}
+
+/// The segments to output, in program order.
+fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Vec<SegmentId>> {
+    let all = (0..program.segments.len()).map(|i| SegmentId(i as u32));
+    let Some(names) = names else {
+        return Ok(all.filter(|id| !program.segment(*id).paused).collect());
+    };
+    let mut chosen = BTreeSet::new();
+    for name in names {
+        match program.segment_named(name) {
+            Some(id) => {
+                chosen.insert(id);
+            }
+            None => {
+                let candidates = program.segments.iter().map(|s| s.name.as_str());
+                return Err(PlanError::UnknownSegment {
+                    name: name.clone(),
+                    help: did_you_mean(name, candidates),
+                });
+            }
+        }
+    }
+    Ok(chosen.into_iter().collect())
+}
+
+struct Compiler<'p> {
+    program: &'p ir::Program,
+    as_of_days: i32,
+    options: &'p PlanOptions,
+    nodes: Vec<Node>,
+    node_index: HashMap<Node, NodeId>,
+    consts: Vec<Lit>,
+    const_index: HashMap<Lit, ConstId>,
+    patterns: Vec<Pattern>,
+    pattern_index: HashMap<(String, bool), PatternId>,
+    stats: Vec<NodeId>,
+    segments: HashMap<SegmentId, NodeId>,
+    tier_blocks: HashMap<TierId, NodeId>,
+    in_progress: HashSet<ir::Derived>,
+    fields: BTreeSet<ir::FieldId>,
+    owner: String,
+}
+
+impl<'p> Compiler<'p> {
+    fn new(program: &'p ir::Program, options: &'p PlanOptions) -> Self {
+        Compiler {
+            program,
+            as_of_days: dates::days_of(options.as_of),
+            options,
+            nodes: Vec::new(),
+            node_index: HashMap::new(),
+            consts: Vec::new(),
+            const_index: HashMap::new(),
+            patterns: Vec::new(),
+            pattern_index: HashMap::new(),
+            stats: Vec::new(),
+            segments: HashMap::new(),
+            tier_blocks: HashMap::new(),
+            in_progress: HashSet::new(),
+            fields: BTreeSet::new(),
+            owner: String::new(),
+        }
+    }
+
+    fn finish(self, outputs: Vec<Output>, carry: &[ir::FieldId]) -> Plan {
+        let key = self.program.schema.key;
+        let mut columns = vec![key];
+        columns.extend(self.fields.iter().copied().filter(|f| *f != key));
+        for f in carry {
+            if !columns.contains(f) {
+                columns.push(*f);
+            }
+        }
+        let stats = stat_levels(&self.nodes, &self.stats);
+        let consts = self
+            .consts
+            .into_iter()
+            .map(|lit| Const {
+                scalar: scalar_of(&lit),
+                lit,
+            })
+            .collect();
+        Plan {
+            as_of: self.options.as_of,
+            schema: self.program.schema.clone(),
+            columns,
+            nodes: self.nodes,
+            consts,
+            patterns: self.patterns,
+            stats,
+            outputs,
+            carry: carry.to_vec(),
+            tier_labels: self
+                .program
+                .tiers
+                .iter()
+                .map(|b| b.tiers.iter().map(|t| t.name.clone()).collect())
+                .collect(),
+        }
+    }
+
+    // ----- arena ----------------------------------------------------------------
+
+    fn add(&mut self, node: Node) -> NodeId {
+        if let Some(id) = self.node_index.get(&node) {
+            return *id;
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node.clone());
+        self.node_index.insert(node, id);
+        id
+    }
+
+    fn constant(&mut self, lit: Lit) -> ConstId {
+        if let Some(id) = self.const_index.get(&lit) {
+            return *id;
+        }
+        let id = ConstId(self.consts.len() as u32);
+        self.consts.push(lit.clone());
+        self.const_index.insert(lit, id);
+        id
+    }
+
+    fn const_node(&mut self, lit: Lit) -> NodeId {
+        let id = self.constant(lit);
+        self.add(Node::Const(id))
+    }
+
+    fn stat(&mut self, value: NodeId) -> StatId {
+        match self.stats.iter().position(|v| *v == value) {
+            Some(i) => StatId(i as u32),
+            None => {
+                self.stats.push(value);
+                StatId(self.stats.len() as u32 - 1)
+            }
+        }
+    }
+
+    fn pattern(&mut self, text: &str, op: StringOp) -> Result<PatternId> {
+        let is_regex = op == StringOp::Matches;
+        let key = (text.to_string(), is_regex);
+        if let Some(id) = self.pattern_index.get(&key) {
+            return Ok(*id);
+        }
+        let regex = if is_regex {
+            let compiled = regex::Regex::new(text).map_err(|e| PlanError::InvalidRegex {
+                owner: self.owner.clone(),
+                pattern: text.to_string(),
+                reason: e.to_string(),
+            })?;
+            Some(compiled)
+        } else {
+            None
+        };
+        let id = PatternId(self.patterns.len() as u32);
+        self.patterns.push(Pattern {
+            text: text.to_string(),
+            regex,
+        });
+        self.pattern_index.insert(key, id);
+        Ok(id)
+    }
+
+    fn invalid(&self, reason: impl Into<String>) -> PlanError {
+        PlanError::Invalid {
+            owner: self.owner.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    // ----- segments and tiers -----------------------------------------------------
+
+    fn segment(&mut self, id: SegmentId) -> Result<NodeId> {
+        if let Some(node) = self.segments.get(&id) {
+            return Ok(*node);
+        }
+        let segment =
+            self.program.segments.get(id.0 as usize).ok_or_else(|| {
+                self.invalid(format!("reference to an unknown segment #{}", id.0))
+            })?;
+        let node = self.derived(
+            ir::Derived::Segment(id),
+            format!("segment {}", segment.name),
+            |c| c.criterion(&segment.condition),
+        )?;
+        self.segments.insert(id, node);
+        Ok(node)
+    }
+
+    fn tiers(&mut self, id: TierId) -> Result<NodeId> {
+        if let Some(node) = self.tier_blocks.get(&id) {
+            return Ok(*node);
+        }
+        let block = self.program.tiers.get(id.0 as usize).ok_or_else(|| {
+            self.invalid(format!("reference to an unknown tiers block #{}", id.0))
+        })?;
+        let node = self.derived(
+            ir::Derived::Tiers(id),
+            format!("tiers {}", block.name),
+            |c| {
+                let conditions = block
+                    .tiers
+                    .iter()
+                    .map(|t| t.condition.as_ref().map(|e| c.criterion(e)).transpose())
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(c.add(Node::Tiers {
+                    block: id,
+                    conditions,
+                }))
+            },
+        )?;
+        self.tier_blocks.insert(id, node);
+        Ok(node)
+    }
+
+    /// Compiles a segment or tiers block with `owner` set for messages, guarding
+    /// against reference cycles (which the checker already rejects).
+    fn derived(
+        &mut self,
+        which: ir::Derived,
+        owner: String,
+        body: impl FnOnce(&mut Self) -> Result<NodeId>,
+    ) -> Result<NodeId> {
+        if !self.in_progress.insert(which) {
+            return Err(self.invalid("reference cycle"));
+        }
+        let saved = std::mem::replace(&mut self.owner, owner);
+        let result = body(self);
+        self.owner = saved;
+        self.in_progress.remove(&which);
+        result
+    }
+
+    // ----- criteria -----------------------------------------------------------------
+
+    /// A node giving a definite mask for a `Bool` expression.
+    fn criterion(&mut self, e: &Expr) -> Result<NodeId> {
+        let node = match &e.kind {
+            ExprKind::Or(items) => self.junction(items, false)?,
+            ExprKind::And(items) => self.junction(items, true)?,
+            ExprKind::Not(inner) => {
+                let inner = self.criterion(inner)?;
+                Node::Not(inner)
+            }
+            ExprKind::SegmentRef(id) => return self.segment(*id),
+            ExprKind::Compare { left, op, right } => {
+                let (left, right) = self.operands(left, right)?;
+                Node::Compare {
+                    left,
+                    op: *op,
+                    right,
+                }
+            }
+            ExprKind::InList {
+                value,
+                items,
+                negated,
+            } => self.in_list(value, items, *negated)?,
+            ExprKind::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => self.between(value, low, high, *negated)?,
+            ExprKind::IsMissing { value, negated } => Node::IsMissing {
+                value: self.value(value)?,
+                negated: *negated,
+            },
+            ExprKind::StringTest { value, op, pattern } => Node::StringTest {
+                value: self.value(value)?,
+                op: *op,
+                pattern: self.pattern(pattern, *op)?,
+            },
+            ExprKind::Has { list, all, items } => Node::Has {
+                list: self.value(list)?,
+                all: *all,
+                items: items
+                    .iter()
+                    .map(|l| self.constant(literal(l, None)))
+                    .collect(),
+            },
+            ExprKind::IsEmpty { value, negated } => Node::IsEmpty {
+                value: self.value(value)?,
+                negated: *negated,
+            },
+            ExprKind::Within {
+                value,
+                direction,
+                duration,
+            } => return self.within(value, *direction, *duration),
+            ExprKind::DateCompare {
+                value,
+                before,
+                target,
+            } => self.date_compare(value, *before, target)?,
+            ExprKind::Percentile {
+                value,
+                side,
+                fraction,
+            } => {
+                let value = self.value(value)?;
+                Node::Percentile {
+                    value,
+                    stat: self.stat(value),
+                    side: *side,
+                    share: Fraction::from_share(*fraction),
+                }
+            }
+            ExprKind::Aggregate(_) | ExprKind::EventField(_) => return Err(self.unsupported()),
+            _ => {
+                if e.ty != Type::Bool {
+                    return Err(
+                        self.invalid(format!("a {} value used as a criterion", e.ty.describe()))
+                    );
+                }
+                Node::Truthy(self.value(e)?)
+            }
+        };
+        Ok(self.add(node))
+    }
+
+    fn unsupported(&self) -> PlanError {
+        PlanError::Unsupported {
+            owner: self.owner.clone(),
+            what: "event aggregates".into(),
+        }
+    }
+
+    /// `and`/`or`: nested chains of the same kind are flattened, duplicates dropped.
+    fn junction(&mut self, items: &[Expr], and: bool) -> Result<Node> {
+        let mut ids: Vec<NodeId> = Vec::new();
+        for item in items {
+            let id = self.criterion(item)?;
+            let nested = match self.nodes.get(id.0 as usize) {
+                Some(Node::And(inner)) if and => Some(inner.clone()),
+                Some(Node::Or(inner)) if !and => Some(inner.clone()),
+                _ => None,
+            };
+            for child in nested.unwrap_or_else(|| vec![id]) {
+                if !ids.contains(&child) {
+                    ids.push(child);
+                }
+            }
+        }
+        Ok(if and { Node::And(ids) } else { Node::Or(ids) })
+    }
+
+    fn in_list(&mut self, value: &Expr, items: &[Literal], negated: bool) -> Result<Node> {
+        let (value, ty) = self.value_as(value, items.iter().map(literal_type))?;
+        let items = items
+            .iter()
+            .map(|l| self.constant(literal(l, Some(&ty))))
+            .collect();
+        Ok(Node::InList {
+            value,
+            items,
+            negated,
+        })
+    }
+
+    fn between(&mut self, value: &Expr, low: &Expr, high: &Expr, negated: bool) -> Result<Node> {
+        let ty = common_type(&[&value.ty, &low.ty, &high.ty]);
+        Ok(Node::Between {
+            value: self.value_of_type(value, &ty)?,
+            low: self.value_of_type(low, &ty)?,
+            high: self.value_of_type(high, &ty)?,
+            negated,
+        })
+    }
+
+    /// `within last|next N unit`, resolved against the as-of date.
+    fn within(
+        &mut self,
+        value: &Expr,
+        direction: Direction,
+        duration: ir::Duration,
+    ) -> Result<NodeId> {
+        let value = self.value_of_type(value, &Type::Date)?;
+        let as_of = self.const_node(Lit::Date(self.as_of_days));
+        let node = match direction {
+            Direction::Last => {
+                let low = dates::days_ago(self.options.as_of, duration);
+                Node::Between {
+                    value,
+                    low: self.const_node(Lit::Date(low)),
+                    high: as_of,
+                    negated: false,
+                }
+            }
+            Direction::Next => {
+                let high = dates::days_ahead(self.options.as_of, duration);
+                let high = self.const_node(Lit::Date(high));
+                let after = self.add(Node::Compare {
+                    left: value,
+                    op: CmpOp::Gt,
+                    right: as_of,
+                });
+                let until = self.add(Node::Compare {
+                    left: value,
+                    op: CmpOp::LtEq,
+                    right: high,
+                });
+                Node::And(vec![after, until])
+            }
+        };
+        Ok(self.add(node))
+    }
+
+    /// `before`/`after`: by date unless both sides are instants.
+    fn date_compare(
+        &mut self,
+        value: &Expr,
+        before: bool,
+        target: &ir::DateTarget,
+    ) -> Result<Node> {
+        let target = match target {
+            ir::DateTarget::Date(d) => Lit::Date(dates::days_of(*d)),
+            ir::DateTarget::Timestamp(t) if value.ty == Type::Timestamp => Lit::Timestamp(*t),
+            ir::DateTarget::Timestamp(t) => Lit::Date(dates::day_of_micros(*t)),
+            ir::DateTarget::Ago(duration) => {
+                Lit::Date(dates::days_ago(self.options.as_of, *duration))
+            }
+        };
+        let ty = if matches!(target, Lit::Timestamp(_)) {
+            Type::Timestamp
+        } else {
+            Type::Date
+        };
+        let value = self.value_of_type(value, &ty)?;
+        let right = self.const_node(target);
+        let op = if before { CmpOp::Lt } else { CmpOp::Gt };
+        Ok(Node::Compare {
+            left: value,
+            op,
+            right,
+        })
+    }
+
+    // ----- values -------------------------------------------------------------------
+
+    /// Two operands converted to one type (the checker already does this; this
+    /// keeps the plan correct for hand-built programs too).
+    fn operands(&mut self, left: &Expr, right: &Expr) -> Result<(NodeId, NodeId)> {
+        let ty = common_type(&[&left.ty, &right.ty]);
+        Ok((
+            self.value_of_type(left, &ty)?,
+            self.value_of_type(right, &ty)?,
+        ))
+    }
+
+    /// A value converted to the common type of itself and some literals.
+    fn value_as(&mut self, e: &Expr, others: impl Iterator<Item = Type>) -> Result<(NodeId, Type)> {
+        let others: Vec<Type> = others.collect();
+        let mut all: Vec<&Type> = vec![&e.ty];
+        all.extend(others.iter());
+        let ty = common_type(&all);
+        Ok((self.value_of_type(e, &ty)?, ty))
+    }
+
+    /// A value, with `ToFloat`/`DateOf` inserted when `ty` asks for it.
+    fn value_of_type(&mut self, e: &Expr, ty: &Type) -> Result<NodeId> {
+        if let ExprKind::Literal(l) = &e.kind {
+            return Ok(self.const_node(literal(l, Some(ty))));
+        }
+        let id = self.value(e)?;
+        Ok(match (&e.ty, ty) {
+            (Type::Int, Type::Float) => self.add(Node::ToFloat(id)),
+            (Type::Timestamp, Type::Date) => self.add(Node::DateOf(id)),
+            _ => id,
+        })
+    }
+
+    /// A node giving values (which may be missing).
+    fn value(&mut self, e: &Expr) -> Result<NodeId> {
+        let node = match &e.kind {
+            ExprKind::Field(f) => {
+                if self.program.schema.fields.get(f.0 as usize).is_none() {
+                    return Err(self.invalid(format!("unknown field #{}", f.0)));
+                }
+                self.fields.insert(*f);
+                Node::Column(*f)
+            }
+            ExprKind::Literal(l) => Node::Const(self.constant(literal(l, Some(&e.ty)))),
+            ExprKind::TierRef(id) => return self.tiers(*id),
+            ExprKind::Arith { left, op, right } => {
+                let (left, right) = self.operands(left, right)?;
+                Node::Arith {
+                    op: *op,
+                    left,
+                    right,
+                }
+            }
+            ExprKind::Neg(inner) => Node::Neg(self.value(inner)?),
+            ExprKind::Call { function, arg } => self.call(*function, arg)?,
+            ExprKind::Rank { score, value } => {
+                let value = self.value(value)?;
+                Node::Rank {
+                    score: *score,
+                    value,
+                    stat: self.stat(value),
+                }
+            }
+            ExprKind::DateOf(inner) => {
+                let inner = self.value(inner)?;
+                Node::DateOf(inner)
+            }
+            ExprKind::ToFloat(inner) => {
+                let inner = self.value(inner)?;
+                Node::ToFloat(inner)
+            }
+            ExprKind::Aggregate(_) | ExprKind::EventField(_) => return Err(self.unsupported()),
+            // criteria used as values (`champions = true`): a mask is a non-null bool
+            _ => return self.criterion(e),
+        };
+        Ok(self.add(node))
+    }
+
+    fn call(&mut self, function: Function, arg: &Expr) -> Result<Node> {
+        Ok(match function {
+            Function::Lower => Node::Lower(self.value(arg)?),
+            Function::Upper => Node::Upper(self.value(arg)?),
+            Function::LengthString => Node::LengthString(self.value(arg)?),
+            Function::LengthList => Node::LengthList(self.value(arg)?),
+            Function::DaysSince => Node::DaysSince {
+                value: self.value_of_type(arg, &Type::Date)?,
+                as_of: self.as_of_days,
+            },
+            Function::Year => Node::Year(self.value_of_type(arg, &Type::Date)?),
+            Function::Month => Node::Month(self.value_of_type(arg, &Type::Date)?),
+        })
+    }
+}
+
+/// The type both sides are compared in: float if any is float and the rest ints;
+/// date if any is a date and the rest timestamps; otherwise the first type.
+fn common_type(types: &[&Type]) -> Type {
+    let any = |t: Type| types.iter().any(|x| **x == t);
+    if any(Type::Float) && types.iter().all(|t| t.is_numeric()) {
+        Type::Float
+    } else if any(Type::Date) && types.iter().all(|t| t.is_temporal()) {
+        Type::Date
+    } else {
+        types.first().map(|t| (*t).clone()).unwrap_or(Type::Bool)
+    }
+}
+
+fn literal_type(l: &Literal) -> Type {
+    match l {
+        Literal::Bool(_) => Type::Bool,
+        Literal::Int(_) => Type::Int,
+        Literal::Float(_) => Type::Float,
+        Literal::String(_) => Type::String,
+        Literal::Date(_) => Type::Date,
+        Literal::Timestamp(_) => Type::Timestamp,
+    }
+}
+
+/// A checked literal as a plan literal of type `ty` (ints widen to floats,
+/// instants narrow to their UTC date).
+fn literal(l: &Literal, ty: Option<&Type>) -> Lit {
+    match (l, ty) {
+        (Literal::Int(v), Some(Type::Float)) => Lit::float(*v as f64),
+        (Literal::Timestamp(t), Some(Type::Date)) => Lit::Date(dates::day_of_micros(*t)),
+        (Literal::Bool(b), _) => Lit::Bool(*b),
+        (Literal::Int(v), _) => Lit::Int(*v),
+        (Literal::Float(v), _) => Lit::float(*v),
+        (Literal::String(s), _) => Lit::Str(s.clone()),
+        (Literal::Date(d), _) => Lit::Date(dates::days_of(*d)),
+        (Literal::Timestamp(t), _) => Lit::Timestamp(*t),
+    }
+}
+
+/// A literal as a one-row Arrow scalar of its canonical type.
+fn scalar_of(lit: &Lit) -> Scalar<ArrayRef> {
+    let array: ArrayRef = match lit {
+        Lit::Bool(b) => Arc::new(BooleanArray::from(vec![*b])),
+        Lit::Int(v) => Arc::new(Int64Array::from(vec![*v])),
+        Lit::Float(bits) => Arc::new(Float64Array::from(vec![f64::from_bits(*bits)])),
+        Lit::Str(s) => Arc::new(StringArray::from(vec![s.as_str()])),
+        Lit::Date(d) => Arc::new(Date32Array::from(vec![*d])),
+        Lit::Timestamp(t) => Arc::new(TimestampMicrosecondArray::from(vec![*t])),
+    };
+    Scalar::new(array)
+}
+
+/// Each statistic's level: 1 + the highest level of a statistic its value uses.
+fn stat_levels(nodes: &[Node], stats: &[NodeId]) -> Vec<Stat> {
+    // nodes are in dependency order, so one forward sweep suffices
+    let mut level = vec![0u32; nodes.len()];
+    let mut stat_level = vec![0u32; stats.len()];
+    for (i, node) in nodes.iter().enumerate() {
+        let mut l = node
+            .children()
+            .iter()
+            .map(|c| level.get(c.0 as usize).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        if let Node::Rank { stat, value, .. } | Node::Percentile { stat, value, .. } = node {
+            let own = level.get(value.0 as usize).copied().unwrap_or(0) + 1;
+            if let Some(s) = stat_level.get_mut(stat.0 as usize) {
+                *s = own;
+            }
+            l = l.max(own);
+        }
+        if let Some(slot) = level.get_mut(i) {
+            *slot = l;
+        }
+    }
+    stats
+        .iter()
+        .zip(stat_level)
+        .map(|(value, level)| Stat {
+            value: *value,
+            level: level.max(1),
+        })
+        .collect()
+}

@@ -1,0 +1,280 @@
+//! `Display` for [`Plan`]: the compiled plan as `segmint explain` shows it.
+//!
+//! Columns are shown as `name@index` (the position in [`Plan::columns`]). Each
+//! output is a tree of criteria, values inline; a node already shown is printed
+//! as `#id (shared)` so sharing between segments is visible.
+
+use std::collections::HashSet;
+use std::fmt::{self, Display, Formatter};
+
+use super::dates;
+use super::node::{Lit, Node, NodeId};
+use super::{OutputKind, Plan};
+use crate::check::ir::{ArithOp, CmpOp, RankScore, Side, StringOp};
+
+impl Display for Plan {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "as of {}", self.as_of)?;
+        let columns: Vec<String> = (0..self.columns.len())
+            .map(|i| self.column_name(i))
+            .collect();
+        writeln!(f, "columns: {}", columns.join(", "))?;
+        for (i, stat) in self.stats.iter().enumerate() {
+            writeln!(
+                f,
+                "population #{i} (level {}): {}",
+                stat.level,
+                self.value(stat.value)
+            )?;
+        }
+        let mut seen = HashSet::new();
+        for output in &self.outputs {
+            let kind = match output.kind {
+                OutputKind::Segment(_) => "segment",
+                OutputKind::Tiers(_) => "tiers",
+            };
+            writeln!(f, "{kind} {}:", output.name)?;
+            self.write_tree(f, output.node, 1, &mut seen)?;
+        }
+        Ok(())
+    }
+}
+
+impl Plan {
+    fn column_name(&self, index: usize) -> String {
+        let name = self
+            .columns
+            .get(index)
+            .and_then(|id| self.schema.fields.get(id.0 as usize))
+            .map_or("?", |field| field.name.as_str());
+        format!("{name}@{index}")
+    }
+
+    fn write_tree(
+        &self,
+        f: &mut Formatter<'_>,
+        id: NodeId,
+        depth: usize,
+        seen: &mut HashSet<NodeId>,
+    ) -> fmt::Result {
+        let indent = "  ".repeat(depth);
+        if !seen.insert(id) {
+            return writeln!(f, "{indent}#{} (shared)", id.0);
+        }
+        let node = self.node(id);
+        let children: Vec<(String, NodeId)> = match node {
+            Node::And(items) => items.iter().map(|c| (String::new(), *c)).collect(),
+            Node::Or(items) => items.iter().map(|c| (String::new(), *c)).collect(),
+            Node::Not(inner) => vec![(String::new(), *inner)],
+            Node::Tiers { block, conditions } => {
+                let names = self.tier_names(*block);
+                let mut shown = Vec::new();
+                writeln!(f, "{indent}#{} first match of", id.0)?;
+                for (name, cond) in names.iter().zip(conditions) {
+                    match cond {
+                        Some(c) => shown.push((format!("{name}: "), *c)),
+                        None => writeln!(f, "{indent}  {name}: otherwise")?,
+                    }
+                }
+                for (label, c) in shown {
+                    writeln!(f, "{indent}  {label}")?;
+                    self.write_tree(f, c, depth + 2, seen)?;
+                }
+                return Ok(());
+            }
+            _ => return writeln!(f, "{indent}#{} {}", id.0, self.criterion_line(node)),
+        };
+        let word = match node {
+            Node::And(_) => "and",
+            Node::Or(_) => "or",
+            _ => "not",
+        };
+        writeln!(f, "{indent}#{} {word}", id.0)?;
+        for (_, child) in children {
+            self.write_tree(f, child, depth + 1, seen)?;
+        }
+        Ok(())
+    }
+
+    fn tier_names(&self, block: crate::check::ir::TierId) -> Vec<String> {
+        self.tier_labels
+            .get(block.0 as usize)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// One line for a criterion whose operands are values.
+    fn criterion_line(&self, node: &Node) -> String {
+        let v = |id: &NodeId| self.value(*id);
+        let list = |items: &[super::ConstId]| {
+            let shown: Vec<String> = items
+                .iter()
+                .map(|c| show_lit(&self.constant(*c).lit))
+                .collect();
+            format!("[{}]", shown.join(", "))
+        };
+        match node {
+            Node::Truthy(value) => v(value),
+            Node::Compare { left, op, right } => {
+                format!("{} {} {}", v(left), cmp_str(*op), v(right))
+            }
+            Node::InList {
+                value,
+                items,
+                negated,
+            } => {
+                format!("{} {}in {}", v(value), not(*negated), list(items))
+            }
+            Node::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => {
+                format!(
+                    "{} {}between {} and {}",
+                    v(value),
+                    not(*negated),
+                    v(low),
+                    v(high)
+                )
+            }
+            Node::IsMissing { value, negated } => {
+                let word = if *negated { "present" } else { "missing" };
+                format!("{} is {word}", v(value))
+            }
+            Node::StringTest { value, op, pattern } => {
+                format!(
+                    "{} {} {:?}",
+                    v(value),
+                    string_op(*op),
+                    self.pattern(*pattern).text
+                )
+            }
+            Node::Has {
+                list: l,
+                all,
+                items,
+            } => {
+                let word = if *all { "has all" } else { "has any" };
+                format!("{} {word} {}", v(l), list(items))
+            }
+            Node::IsEmpty { value, negated } => format!("{} is {}empty", v(value), not(*negated)),
+            Node::Percentile {
+                value,
+                stat,
+                side,
+                share,
+            } => {
+                let side = match side {
+                    Side::Top => "top",
+                    Side::Bottom => "bottom",
+                };
+                format!(
+                    "{} in {side} {} of population #{}",
+                    v(value),
+                    share.percent(),
+                    stat.0
+                )
+            }
+            other => self.value_of_node(other),
+        }
+    }
+
+    /// A value node written inline.
+    fn value(&self, id: NodeId) -> String {
+        let node = self.node(id);
+        if node.is_criterion() {
+            return format!("#{}", id.0);
+        }
+        self.value_of_node(node)
+    }
+
+    fn value_of_node(&self, node: &Node) -> String {
+        let v = |id: &NodeId| self.value(*id);
+        match node {
+            Node::Column(field) => match self.column_index(*field) {
+                Some(i) => self.column_name(i),
+                None => format!("field#{}", field.0),
+            },
+            Node::Const(c) => show_lit(&self.constant(*c).lit),
+            Node::Arith { op, left, right } => {
+                format!("({} {} {})", v(left), arith_str(*op), v(right))
+            }
+            Node::Neg(a) => format!("-{}", v(a)),
+            Node::ToFloat(a) => format!("float({})", v(a)),
+            Node::DateOf(a) => format!("date({})", v(a)),
+            Node::Lower(a) => format!("lower({})", v(a)),
+            Node::Upper(a) => format!("upper({})", v(a)),
+            Node::LengthString(a) | Node::LengthList(a) => format!("length({})", v(a)),
+            Node::DaysSince { value, as_of } => format!(
+                "days_since({}, as of {})",
+                v(value),
+                dates::show_days(*as_of)
+            ),
+            Node::Year(a) => format!("year({})", v(a)),
+            Node::Month(a) => format!("month({})", v(a)),
+            Node::Rank { score, value, stat } => {
+                let name = match score {
+                    RankScore::Quintile => "quintile",
+                    RankScore::Decile => "decile",
+                    RankScore::Percentile => "percentile",
+                };
+                format!("{name}({} in population #{})", v(value), stat.0)
+            }
+            Node::Tiers { block, .. } => self
+                .outputs
+                .iter()
+                .find(|o| o.kind == OutputKind::Tiers(*block))
+                .map_or_else(|| format!("tiers#{}", block.0), |o| o.name.clone()),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+fn not(negated: bool) -> &'static str {
+    if negated { "not " } else { "" }
+}
+
+fn show_lit(lit: &Lit) -> String {
+    match lit {
+        Lit::Bool(b) => b.to_string(),
+        Lit::Int(v) => v.to_string(),
+        Lit::Float(bits) => format!("{:?}", f64::from_bits(*bits)),
+        Lit::Str(s) => format!("{s:?}"),
+        Lit::Date(d) => dates::show_days(*d),
+        Lit::Timestamp(t) => chrono::DateTime::from_timestamp_micros(*t).map_or_else(
+            || format!("timestamp {t}"),
+            |d| d.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
+        ),
+    }
+}
+
+fn cmp_str(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "=",
+        CmpOp::NotEq => "!=",
+        CmpOp::Lt => "<",
+        CmpOp::LtEq => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::GtEq => ">=",
+    }
+}
+
+fn arith_str(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+    }
+}
+
+fn string_op(op: StringOp) -> &'static str {
+    match op {
+        StringOp::Contains => "contains",
+        StringOp::StartsWith => "starts with",
+        StringOp::EndsWith => "ends with",
+        StringOp::Matches => "matches",
+    }
+}

@@ -1,0 +1,176 @@
+//! `segmint.toml`: the project file, found by walking up from the current folder.
+//!
+//! ```toml
+//! segments = ["segments"]
+//! data = "segments/sample/customers.parquet"   # default for --data
+//! as_of = "2026-06-30"                         # optional default for --as-of
+//! [events]                                     # defaults for --events
+//! orders = "segments/sample/orders.parquet"
+//! [lint]
+//! max_criteria = 3
+//! ```
+//!
+//! Paths in the file are relative to the file's folder. They are returned relative to
+//! the current folder (`../segments` when the file is one level up), so messages show
+//! short paths.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::ProjectError;
+use crate::lint::LintConfig;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "segmint.toml";
+
+/// The file as written.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    segments: Option<Vec<PathBuf>>,
+    data: Option<PathBuf>,
+    as_of: Option<String>,
+    #[serde(default)]
+    events: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    lint: LintConfig,
+}
+
+/// The project settings, paths resolved against the project folder.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// The `segmint.toml` that was read, if any.
+    pub file: Option<PathBuf>,
+    /// Where segment files are looked for when no paths are given.
+    pub segments: Vec<PathBuf>,
+    /// Default for `--data`.
+    pub data: Option<PathBuf>,
+    /// Default for `--as-of`.
+    pub as_of: Option<NaiveDate>,
+    /// Defaults for `--events NAME=FILE`, by name.
+    pub events: BTreeMap<String, PathBuf>,
+    /// `[lint]` settings.
+    pub lint: LintConfig,
+}
+
+impl Config {
+    /// Finds `segmint.toml` in `cwd` or the nearest parent and reads it; without one,
+    /// the defaults (segments in `./segments`).
+    pub fn discover(cwd: &Path) -> Result<Config, ProjectError> {
+        let mut prefix = PathBuf::new();
+        for folder in cwd.ancestors() {
+            let candidate = folder.join(FILE_NAME);
+            if candidate.is_file() {
+                return Config::load(&candidate, &prefix.join(FILE_NAME), &prefix);
+            }
+            prefix.push("..");
+        }
+        Ok(Config {
+            segments: vec![PathBuf::from("segments")],
+            ..Config::default()
+        })
+    }
+
+    /// Reads the file at `path`, shown to users as `shown`, whose paths are relative to
+    /// `base` (as seen from the current folder).
+    fn load(path: &Path, shown: &Path, base: &Path) -> Result<Config, ProjectError> {
+        let bad = |message: String| ProjectError::BadConfig {
+            path: shown.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| bad(toml_message(&text, &e)))?;
+        let as_of = match raw.as_of {
+            Some(text) => Some(parse_date(&text).ok_or_else(|| {
+                bad(format!(
+                    "`as_of` must be a date like \"2026-06-30\", not {text:?}"
+                ))
+            })?),
+            None => None,
+        };
+        let resolve = |p: PathBuf| base.join(p);
+        Ok(Config {
+            file: Some(shown.to_path_buf()),
+            segments: raw
+                .segments
+                .unwrap_or_else(|| vec![PathBuf::from("segments")])
+                .into_iter()
+                .map(resolve)
+                .collect(),
+            data: raw.data.map(resolve),
+            as_of,
+            events: raw
+                .events
+                .into_iter()
+                .map(|(k, v)| (k, resolve(v)))
+                .collect(),
+            lint: raw.lint,
+        })
+    }
+}
+
+/// A `YYYY-MM-DD` calendar date.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// The toml error on one line: `line 1, column 1: unknown field `sgments`, expected …`.
+fn toml_message(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) {
+        std::fs::write(dir.join(FILE_NAME), text).unwrap();
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_file_seen_from_the_current_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "segments = [\"segs\"]\ndata = \"d.csv\"\nas_of = \"2026-06-30\"\n[events]\norders = \"o.csv\"\n[lint]\nmax_criteria = 5\n",
+        );
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        let config = Config::discover(&sub).unwrap();
+        assert_eq!(config.file, Some(PathBuf::from("../../segmint.toml")));
+        assert_eq!(config.segments, vec![PathBuf::from("../../segs")]);
+        assert_eq!(config.data, Some(PathBuf::from("../../d.csv")));
+        assert_eq!(config.as_of, NaiveDate::from_ymd_opt(2026, 6, 30));
+        assert_eq!(
+            config.events.get("orders"),
+            Some(&PathBuf::from("../../o.csv"))
+        );
+        assert_eq!(config.lint.max_criteria, 5);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_dates_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "sgments = []\n");
+        let error = Config::discover(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.starts_with("segmint.toml: line 1, column 1: unknown field `sgments`"),
+            "{error}"
+        );
+        write(dir.path(), "as_of = \"2026-02-30\"\n");
+        let error = Config::discover(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("`as_of` must be a date"), "{error}");
+    }
+}

@@ -1,0 +1,534 @@
+//! The command line, end to end: every command, every `--format`, and each exit
+//! code (0 ok, 1 the segments or data fail, 2 the command could not run). Each
+//! snapshot records the exit code, stdout and stderr; temp paths show as `[TMP]`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use insta_cmd::assert_cmd_snapshot;
+
+/// A project in a temporary folder.
+struct CliTest {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl CliTest {
+    fn new() -> CliTest {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        CliTest { _dir: dir, root }
+    }
+
+    /// A project holding `files` (path, contents).
+    fn with_files(files: &[(&str, &str)]) -> CliTest {
+        let test = CliTest::new();
+        for (path, contents) in files {
+            test.write(path, contents.as_bytes());
+        }
+        test
+    }
+
+    /// The small sample project below, plus `extra` files.
+    fn project(extra: &[(&str, &str)]) -> CliTest {
+        let test = CliTest::with_files(PROJECT);
+        for (path, contents) in extra {
+            test.write(path, contents.as_bytes());
+        }
+        test
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) {
+        let path = self.root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path)).unwrap()
+    }
+
+    fn path(&self, path: &str) -> PathBuf {
+        self.root.join(path)
+    }
+
+    /// `segmint ARGS` run in the project's root.
+    fn command(&self, args: &[&str]) -> Command {
+        self.command_in(".", args)
+    }
+
+    /// `segmint ARGS` run in a folder of the project.
+    fn command_in(&self, folder: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_segmint"));
+        command
+            .args(args)
+            .current_dir(self.root.join(folder))
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// Snapshot filters: the temp folder becomes `[TMP]`.
+    fn settings(&self) -> insta::Settings {
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(&regex_escape(&self.root.display().to_string()), "[TMP]");
+        settings.set_omit_expression(true);
+        settings
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// Runs `$test.command(args)` under `$test`'s filters and snapshots it.
+macro_rules! snapshot {
+    ($test:expr, $command:expr) => {
+        $test.settings().bind(|| assert_cmd_snapshot!($command))
+    };
+}
+
+const SCHEMA: &str = r#"/// Customers exported nightly from the CRM.
+schema customers {
+  key customer_id: string
+  email: string?
+  country: string
+  age: int?
+  status: enum("new", "regular", "rejected")
+  rejection_reason: enum("too_expensive", "competitor", "other")?
+  orders_count: int
+  lifetime_value: float
+  newsletter_opt_in: bool
+}
+"#;
+
+const SEGMENTS: &str = r#"/// Buy often.
+segment regulars {
+  where status = "regular" and orders_count >= 4
+}
+
+segment rejected {
+  where status = "rejected"
+}
+
+segment german {
+  where country = "DE"
+}
+
+segment winter_sale {
+  where newsletter_opt_in
+  paused
+}
+
+tiers value_tier {
+  gold: lifetime_value >= 1000
+  silver: lifetime_value >= 100
+  bronze: otherwise
+}
+"#;
+
+const DATA: &str = "\
+customer_id,email,country,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in
+c1,a@example.com,DE,34,regular,,7,1500.5,true
+c2,,FR,,rejected,too_expensive,0,0,false
+c3,c@example.com,DE,51,rejected,competitor,1,120,true
+c4,d@example.com,DE,28,regular,,4,300,false
+c5,e@example.com,FR,45,new,,1,80,true
+c6,,DE,,rejected,,0,0,false
+";
+
+const TOML: &str = "\
+segments = [\"segments\"]
+data = \"data/customers.csv\"
+as_of = \"2026-06-30\"
+[lint]
+max_criteria = 3
+";
+
+const PROJECT: &[(&str, &str)] = &[
+    ("segmint.toml", TOML),
+    ("segments/schema.seg", SCHEMA),
+    ("segments/segments.seg", SEGMENTS),
+    ("data/customers.csv", DATA),
+];
+
+// ----- check --------------------------------------------------------------------
+
+#[test]
+fn check_clean_project_exits_0() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn check_unknown_field_exits_1_with_did_you_mean() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn check_json_format() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["check", "--format", "json"]));
+}
+
+#[test]
+fn check_github_format() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["check", "--format", "github"]));
+}
+
+const TOO_MANY: &str = "segment busy {\n  where age > 18 and country = \"DE\" and orders_count > 1 and newsletter_opt_in\n}\n";
+
+#[test]
+fn check_warning_alone_exits_0() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn check_deny_warnings_makes_a_warning_exit_1() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    snapshot!(
+        test,
+        test.command(&["check", "--deny-warnings", "--format", "json"])
+    );
+}
+
+#[test]
+fn check_max_criteria_comes_from_segmint_toml() {
+    let test = CliTest::project(&[
+        ("segments/busy.seg", TOO_MANY),
+        (
+            "segmint.toml",
+            "segments = [\"segments\"]\n[lint]\nmax_criteria = 4\n",
+        ),
+    ]);
+    snapshot!(test, test.command(&["check", "--deny-warnings"]));
+}
+
+#[test]
+fn check_invalid_utf8_names_the_byte_offset() {
+    let test = CliTest::project(&[]);
+    test.write(
+        "segments/latin1.seg",
+        b"// caf\xe9\nsegment x {\n  where age > 3\n}\n",
+    );
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn check_syntax_error_exits_1() {
+    let test = CliTest::project(&[("segments/broken.seg", "segment x {\n  where age >\n}\n")]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn check_given_paths_ignore_other_extensions() {
+    let test = CliTest::project(&[
+        ("segments/notes.txt", "not a segment file"),
+        ("other/more.seg", "segment more {\n  where age > 3\n}\n"),
+    ]);
+    snapshot!(test, test.command(&["check", "segments", "other"]));
+}
+
+#[test]
+fn check_missing_path_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["check", "nowhere"]));
+}
+
+#[test]
+fn check_folder_without_seg_files_exits_2() {
+    let test = CliTest::with_files(&[("segments/readme.md", "# nothing here")]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn check_finds_segmint_toml_in_a_parent_folder() {
+    let test = CliTest::project(&[("data/sub/.keep", "")]);
+    snapshot!(test, test.command_in("data/sub", &["check"]));
+}
+
+#[test]
+fn check_bad_segmint_toml_exits_2() {
+    let test = CliTest::project(&[(
+        "segmint.toml",
+        "segments = [\"segments\"]\nmax_criteria = 3\n",
+    )]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+#[test]
+fn bad_flag_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["check", "--format", "xml"]));
+}
+
+#[test]
+fn unknown_command_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["fly"]));
+}
+
+// ----- explain ------------------------------------------------------------------
+
+#[test]
+fn explain_segment_shows_criteria_tree_and_plan() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "regulars"]));
+}
+
+#[test]
+fn explain_tiers_block() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "value_tier"]));
+}
+
+#[test]
+fn explain_unknown_name_exits_2_with_did_you_mean() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "regular"]));
+}
+
+#[test]
+fn explain_with_compile_errors_exits_1() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["explain", "regulars"]));
+}
+
+// ----- sample -------------------------------------------------------------------
+
+#[test]
+fn sample_writes_a_deterministic_file() {
+    let test = CliTest::new();
+    snapshot!(
+        test,
+        test.command(&[
+            "sample",
+            "--rows",
+            "3",
+            "--output",
+            "customers.parquet",
+            "--seed",
+            "7"
+        ])
+    );
+    let again = [
+        "sample",
+        "--rows",
+        "3",
+        "--output",
+        "again.parquet",
+        "--seed",
+        "7",
+    ];
+    assert!(test.command(&again).status().unwrap().success());
+    let other = [
+        "sample",
+        "--rows",
+        "3",
+        "--output",
+        "other.parquet",
+        "--seed",
+        "8",
+    ];
+    assert!(test.command(&other).status().unwrap().success());
+    let bytes = |name: &str| std::fs::read(test.path(name)).unwrap();
+    assert_eq!(bytes("customers.parquet"), bytes("again.parquet"));
+    assert_ne!(bytes("customers.parquet"), bytes("other.parquet"));
+}
+
+#[test]
+fn sample_unknown_extension_exits_2() {
+    let test = CliTest::new();
+    snapshot!(
+        test,
+        test.command(&["sample", "--rows", "3", "--output", "customers.xlsx"])
+    );
+    assert!(!test.path("customers.xlsx").exists());
+}
+
+// ----- eval ---------------------------------------------------------------------
+
+#[test]
+fn eval_without_output_prints_member_counts() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["eval"]));
+}
+
+#[test]
+fn eval_writes_csv_membership_table() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["eval", "--output", "members.csv"]));
+    insta::assert_snapshot!(test.read("members.csv"));
+}
+
+#[test]
+fn eval_selected_segments_only() {
+    let test = CliTest::project(&[]);
+    let args = [
+        "eval",
+        "--segment",
+        "german",
+        "--segment",
+        "winter_sale",
+        "--output",
+        "members.jsonl",
+    ];
+    snapshot!(test, test.command(&args));
+    insta::assert_snapshot!(test.read("members.jsonl"));
+}
+
+#[test]
+fn eval_unknown_segment_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["eval", "--segment", "germn"]));
+}
+
+#[test]
+fn eval_missing_data_file_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["eval", "--data", "data/nope.csv"]));
+}
+
+#[test]
+fn eval_without_any_data_file_exits_2() {
+    let test = CliTest::project(&[("segmint.toml", "segments = [\"segments\"]\n")]);
+    snapshot!(test, test.command(&["eval"]));
+}
+
+#[test]
+fn eval_schema_data_mismatch_exits_2_and_writes_nothing() {
+    let bad = DATA.replace("orders_count", "order_count");
+    let test = CliTest::project(&[("data/customers.csv", &bad)]);
+    snapshot!(test, test.command(&["eval", "--output", "members.csv"]));
+    assert!(!test.path("members.csv").exists());
+}
+
+#[test]
+fn eval_with_compile_errors_exits_1() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["eval"]));
+}
+
+#[test]
+fn eval_bad_as_of_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["eval", "--as-of", "2026-02-30"]));
+}
+
+#[test]
+fn eval_zero_rows_gives_a_header_only_file() {
+    let header = DATA.lines().next().unwrap().to_owned() + "\n";
+    let test = CliTest::project(&[("data/customers.csv", &header)]);
+    snapshot!(test, test.command(&["eval", "--output", "members.csv"]));
+    insta::assert_snapshot!(test.read("members.csv"));
+}
+
+// ----- stats --------------------------------------------------------------------
+
+#[test]
+fn stats_table() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats"]));
+}
+
+#[test]
+fn stats_overlap_and_by_enum_field_table() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&["stats", "--overlap", "--by", "rejection_reason"])
+    );
+}
+
+#[test]
+fn stats_by_tiers_markdown() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&["stats", "--by", "value_tier", "--format", "markdown"])
+    );
+}
+
+#[test]
+fn stats_json() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&[
+            "stats",
+            "--overlap",
+            "--by",
+            "newsletter_opt_in",
+            "--format",
+            "json"
+        ])
+    );
+}
+
+#[test]
+fn stats_by_a_numeric_field_exits_2() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats", "--by", "age"]));
+}
+
+#[test]
+fn stats_by_unknown_field_exits_2_with_did_you_mean() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats", "--by", "contry"]));
+}
+
+// ----- check: the machine format over every checker fixture ----------------------
+
+#[test]
+fn check_json_over_checker_fixtures() {
+    insta::glob!("check/*.seg", |path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let test = CliTest::new();
+        test.write(&format!("segments/{name}"), &std::fs::read(path).unwrap());
+        let output = test
+            .command(&["check", "--format", "json"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let errors = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error");
+        let expected_code = if errors.count() > 0 { 1 } else { 0 };
+        assert_eq!(output.status.code(), Some(expected_code), "{name}");
+        // The output as printed (keys in the documented order), one diagnostic a line.
+        let readable = stdout.replace(r#"},{"severity""#, "},\n{\"severity\"");
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!(readable);
+        });
+    });
+}
