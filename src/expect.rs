@@ -25,12 +25,28 @@ use crate::stats::Stats;
 pub struct Outcome {
     /// The segment the `expect` line belongs to.
     pub segment: String,
+    /// Which form of `expect`.
+    pub kind: Kind,
     /// The `expect` line as written.
     pub span: Span,
     /// What was measured; `None` when it could not be.
     pub measured: Option<Measured>,
     /// Whether the expectation holds; `None` when it was not measured.
     pub passed: Option<bool>,
+}
+
+/// The forms of `expect`, as measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// `expect size …`: members, of all rows.
+    Size,
+    /// `expect disjoint from x`: customers in both.
+    Disjoint,
+    /// `expect overlap with x …`: customers in both, of this segment's members.
+    Overlap,
+    /// `expect lift(…) …`: not measured yet.
+    Lift,
 }
 
 /// A measured value: a count and, where it has one, the share it is a part of.
@@ -56,23 +72,24 @@ pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
     for (i, segment) in program.segments.iter().enumerate() {
         let this = index(SegmentId(u32::try_from(i).unwrap_or(u32::MAX)));
         for expect in &segment.expects {
-            let (measured, passed) = match &expect.kind {
+            let (kind, measured, passed) = match &expect.kind {
                 ExpectKind::Size(bound) => {
                     let measured = this.map(|t| size(stats, t));
-                    (measured, measured.map(|m| holds(bound, m)))
+                    (Kind::Size, measured, measured.map(|m| holds(bound, m)))
                 }
                 ExpectKind::Disjoint(other) => {
                     let measured = this.zip(index(*other)).map(|(t, o)| both(stats, t, o));
-                    (measured, measured.map(|m| m.count == 0))
+                    (Kind::Disjoint, measured, measured.map(|m| m.count == 0))
                 }
                 ExpectKind::Overlap(other, bound) => {
                     let measured = this.zip(index(*other)).map(|(t, o)| both(stats, t, o));
-                    (measured, measured.map(|m| holds(bound, m)))
+                    (Kind::Overlap, measured, measured.map(|m| holds(bound, m)))
                 }
-                ExpectKind::Lift(..) => (None, None),
+                ExpectKind::Lift(..) => (Kind::Lift, None, None),
             };
             outcomes.push(Outcome {
                 segment: segment.name.clone(),
+                kind,
                 span: expect.span,
                 measured,
                 passed,

@@ -13,6 +13,7 @@ mod explain;
 pub mod output;
 mod sample;
 mod stats;
+mod test;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -52,6 +53,8 @@ enum Command {
     Eval(eval::Args),
     /// Count members per segment and tier, with overlaps and breakdowns.
     Stats(stats::Args),
+    /// Check every `expect` line against the data.
+    Test(test::Args),
     /// Write a generated sample customer table.
     Sample(sample::Args),
 }
@@ -148,6 +151,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Explain(args) => explain::run(args, context),
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
+        Command::Test(args) => test::run(args, context),
         Command::Sample(args) => sample::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));

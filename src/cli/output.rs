@@ -35,6 +35,14 @@ impl Table {
         }
     }
 
+    /// Sets each column's alignment (columns beyond `align` keep theirs).
+    pub fn aligned(mut self, align: &[Align]) -> Table {
+        for (slot, a) in self.align.iter_mut().zip(align) {
+            *slot = *a;
+        }
+        self
+    }
+
     /// Adds a row; missing cells are left empty, extra cells are dropped.
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
         let mut cells: Vec<String> = cells.into_iter().map(Into::into).collect();

@@ -134,6 +134,14 @@ impl<'p> Compiler<'p> {
             stats,
             outputs,
             carry: carry.to_vec(),
+            segment_roots: {
+                let mut roots: Vec<(SegmentId, NodeId)> = self.segments.into_iter().collect();
+                roots.sort();
+                roots
+                    .into_iter()
+                    .map(|(id, node)| (id, self.program.segment(id).name.clone(), node))
+                    .collect()
+            },
             tier_labels: self
                 .program
                 .tiers
@@ -375,9 +383,15 @@ impl<'p> Compiler<'p> {
         let mut ids: Vec<NodeId> = Vec::new();
         for item in items {
             let id = self.criterion(item)?;
+            // flatten chains written inside chains (`a and (b and c)`), but keep a
+            // segment reference whole so it reads the referenced segment's mask
+            let written = matches!(
+                (&item.kind, and),
+                (ExprKind::And(_), true) | (ExprKind::Or(_), false)
+            );
             let nested = match self.nodes.get(id.0 as usize) {
-                Some(Node::And(inner)) if and => Some(inner.clone()),
-                Some(Node::Or(inner)) if !and => Some(inner.clone()),
+                Some(Node::And(inner)) if and && written => Some(inner.clone()),
+                Some(Node::Or(inner)) if !and && written => Some(inner.clone()),
                 _ => None,
             };
             for child in nested.unwrap_or_else(|| vec![id]) {

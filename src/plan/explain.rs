@@ -1,8 +1,10 @@
 //! `Display` for [`Plan`]: the compiled plan as `segmint explain` shows it.
 //!
-//! Columns are shown as `name@index` (the position in [`Plan::columns`]). Each
-//! output is a tree of criteria, values inline; a node already shown is printed
-//! as `#id (shared)` so sharing between segments is visible.
+//! Columns are shown as `name@index` (the position in [`Plan::columns`]). Every
+//! compiled segment (outputs, and the segments they refer to) and every tiers block
+//! is a tree of criteria with values inline. A reference to another segment is one
+//! line (`→ segment NAME`), and a node already shown is printed as `#id (shared)`,
+//! so the work shared between segments is visible.
 
 use std::collections::HashSet;
 use std::fmt::{self, Display, Formatter};
@@ -10,33 +12,90 @@ use std::fmt::{self, Display, Formatter};
 use super::dates;
 use super::node::{Lit, Node, NodeId};
 use super::{OutputKind, Plan};
-use crate::check::ir::{ArithOp, CmpOp, RankScore, Side, StringOp};
+use crate::check::ir::{ArithOp, CmpOp, RankScore, SegmentId, Side, StringOp};
 
 impl Display for Plan {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "as of {}", self.as_of)?;
-        let columns: Vec<String> = (0..self.columns.len())
-            .map(|i| self.column_name(i))
-            .collect();
+        let columns: Vec<String> = (0..self.columns.len()).map(|i| self.column_name(i)).collect();
         writeln!(f, "columns: {}", columns.join(", "))?;
         for (i, stat) in self.stats.iter().enumerate() {
-            writeln!(
-                f,
-                "population #{i} (level {}): {}",
-                stat.level,
-                self.value(stat.value)
-            )?;
+            writeln!(f, "population #{i} (level {}): {}", stat.level, self.value(stat.value))?;
         }
-        let mut seen = HashSet::new();
+        let mut printer = Printer {
+            plan: self,
+            seen: HashSet::new(),
+        };
+        for (id, name, root) in &self.segment_roots {
+            let output = self.outputs.iter().any(|o| o.kind == OutputKind::Segment(*id));
+            let note = if output { "" } else { " (not output; referred to)" };
+            writeln!(f, "segment {name}{note}:")?;
+            printer.tree(f, *root, 1, Some(*id))?;
+        }
         for output in &self.outputs {
-            let kind = match output.kind {
-                OutputKind::Segment(_) => "segment",
-                OutputKind::Tiers(_) => "tiers",
-            };
-            writeln!(f, "{kind} {}:", output.name)?;
-            self.write_tree(f, output.node, 1, &mut seen)?;
+            if let OutputKind::Tiers(_) = output.kind {
+                writeln!(f, "tiers {}:", output.name)?;
+                printer.tree(f, output.node, 1, None)?;
+            }
         }
         Ok(())
+    }
+}
+
+struct Printer<'p> {
+    plan: &'p Plan,
+    seen: HashSet<NodeId>,
+}
+
+impl Printer<'_> {
+    /// Writes the tree under `id`; `owner` is the segment being printed.
+    fn tree(&mut self, f: &mut Formatter<'_>, id: NodeId, depth: usize, owner: Option<SegmentId>) -> fmt::Result {
+        let indent = "  ".repeat(depth);
+        let is_root = depth == 1 && owner.is_some();
+        if let Some(name) = self.segment_at(id, owner).filter(|_| !is_root) {
+            return writeln!(f, "{indent}#{} → segment {name}", id.0);
+        }
+        if !self.seen.insert(id) {
+            return writeln!(f, "{indent}#{} (shared)", id.0);
+        }
+        let node = self.plan.node(id);
+        match node {
+            Node::And(items) | Node::Or(items) => {
+                let word = if matches!(node, Node::And(_)) { "and" } else { "or" };
+                writeln!(f, "{indent}#{} {word}", id.0)?;
+                for child in items {
+                    self.tree(f, *child, depth + 1, owner)?;
+                }
+                Ok(())
+            }
+            Node::Not(inner) => {
+                writeln!(f, "{indent}#{} not", id.0)?;
+                self.tree(f, *inner, depth + 1, owner)
+            }
+            Node::Tiers { block, conditions } => {
+                writeln!(f, "{indent}#{} first match of", id.0)?;
+                for (label, condition) in self.plan.tier_labels(*block).iter().zip(conditions) {
+                    match condition {
+                        Some(c) => {
+                            writeln!(f, "{indent}  {label}:")?;
+                            self.tree(f, *c, depth + 2, owner)?;
+                        }
+                        None => writeln!(f, "{indent}  {label}: otherwise")?,
+                    }
+                }
+                Ok(())
+            }
+            _ => writeln!(f, "{indent}#{} {}", id.0, self.plan.criterion_line(node)),
+        }
+    }
+
+    /// The name of the compiled segment whose root is `id`, other than `owner`.
+    fn segment_at(&self, id: NodeId, owner: Option<SegmentId>) -> Option<&str> {
+        self.plan
+            .segment_roots
+            .iter()
+            .find(|(segment, _, root)| *root == id && Some(*segment) != owner)
+            .map(|(_, name, _)| name.as_str())
     }
 }
 
@@ -50,138 +109,46 @@ impl Plan {
         format!("{name}@{index}")
     }
 
-    fn write_tree(
-        &self,
-        f: &mut Formatter<'_>,
-        id: NodeId,
-        depth: usize,
-        seen: &mut HashSet<NodeId>,
-    ) -> fmt::Result {
-        let indent = "  ".repeat(depth);
-        if !seen.insert(id) {
-            return writeln!(f, "{indent}#{} (shared)", id.0);
-        }
-        let node = self.node(id);
-        let children: Vec<(String, NodeId)> = match node {
-            Node::And(items) => items.iter().map(|c| (String::new(), *c)).collect(),
-            Node::Or(items) => items.iter().map(|c| (String::new(), *c)).collect(),
-            Node::Not(inner) => vec![(String::new(), *inner)],
-            Node::Tiers { block, conditions } => {
-                let names = self.tier_names(*block);
-                let mut shown = Vec::new();
-                writeln!(f, "{indent}#{} first match of", id.0)?;
-                for (name, cond) in names.iter().zip(conditions) {
-                    match cond {
-                        Some(c) => shown.push((format!("{name}: "), *c)),
-                        None => writeln!(f, "{indent}  {name}: otherwise")?,
-                    }
-                }
-                for (label, c) in shown {
-                    writeln!(f, "{indent}  {label}")?;
-                    self.write_tree(f, c, depth + 2, seen)?;
-                }
-                return Ok(());
-            }
-            _ => return writeln!(f, "{indent}#{} {}", id.0, self.criterion_line(node)),
-        };
-        let word = match node {
-            Node::And(_) => "and",
-            Node::Or(_) => "or",
-            _ => "not",
-        };
-        writeln!(f, "{indent}#{} {word}", id.0)?;
-        for (_, child) in children {
-            self.write_tree(f, child, depth + 1, seen)?;
-        }
-        Ok(())
-    }
-
-    fn tier_names(&self, block: crate::check::ir::TierId) -> Vec<String> {
-        self.tier_labels
-            .get(block.0 as usize)
-            .cloned()
-            .unwrap_or_default()
-    }
-
     /// One line for a criterion whose operands are values.
     fn criterion_line(&self, node: &Node) -> String {
         let v = |id: &NodeId| self.value(*id);
         let list = |items: &[super::ConstId]| {
-            let shown: Vec<String> = items
-                .iter()
-                .map(|c| show_lit(&self.constant(*c).lit))
-                .collect();
+            let shown: Vec<String> = items.iter().map(|c| show_lit(&self.constant(*c).lit)).collect();
             format!("[{}]", shown.join(", "))
         };
         match node {
             Node::Truthy(value) => v(value),
-            Node::Compare { left, op, right } => {
-                format!("{} {} {}", v(left), cmp_str(*op), v(right))
-            }
-            Node::InList {
-                value,
-                items,
-                negated,
-            } => {
+            Node::Compare { left, op, right } => format!("{} {} {}", v(left), cmp_str(*op), v(right)),
+            Node::InList { value, items, negated } => {
                 format!("{} {}in {}", v(value), not(*negated), list(items))
             }
-            Node::Between {
-                value,
-                low,
-                high,
-                negated,
-            } => {
-                format!(
-                    "{} {}between {} and {}",
-                    v(value),
-                    not(*negated),
-                    v(low),
-                    v(high)
-                )
+            Node::Between { value, low, high, negated } => {
+                format!("{} {}between {} and {}", v(value), not(*negated), v(low), v(high))
             }
             Node::IsMissing { value, negated } => {
                 let word = if *negated { "present" } else { "missing" };
                 format!("{} is {word}", v(value))
             }
             Node::StringTest { value, op, pattern } => {
-                format!(
-                    "{} {} {:?}",
-                    v(value),
-                    string_op(*op),
-                    self.pattern(*pattern).text
-                )
+                format!("{} {} {:?}", v(value), string_op(*op), self.pattern(*pattern).text)
             }
-            Node::Has {
-                list: l,
-                all,
-                items,
-            } => {
+            Node::Has { list: l, all, items } => {
                 let word = if *all { "has all" } else { "has any" };
                 format!("{} {word} {}", v(l), list(items))
             }
             Node::IsEmpty { value, negated } => format!("{} is {}empty", v(value), not(*negated)),
-            Node::Percentile {
-                value,
-                stat,
-                side,
-                share,
-            } => {
+            Node::Percentile { value, stat, side, share } => {
                 let side = match side {
                     Side::Top => "top",
                     Side::Bottom => "bottom",
                 };
-                format!(
-                    "{} in {side} {} of population #{}",
-                    v(value),
-                    share.percent(),
-                    stat.0
-                )
+                format!("{} in {side} {} of population #{}", v(value), share.percent(), stat.0)
             }
             other => self.value_of_node(other),
         }
     }
 
-    /// A value node written inline.
+    /// A value node written inline (a criterion used as a value shows as `#id`).
     fn value(&self, id: NodeId) -> String {
         let node = self.node(id);
         if node.is_criterion() {
@@ -198,20 +165,16 @@ impl Plan {
                 None => format!("field#{}", field.0),
             },
             Node::Const(c) => show_lit(&self.constant(*c).lit),
-            Node::Arith { op, left, right } => {
-                format!("({} {} {})", v(left), arith_str(*op), v(right))
-            }
+            Node::Arith { op, left, right } => format!("({} {} {})", v(left), arith_str(*op), v(right)),
             Node::Neg(a) => format!("-{}", v(a)),
             Node::ToFloat(a) => format!("float({})", v(a)),
             Node::DateOf(a) => format!("date({})", v(a)),
             Node::Lower(a) => format!("lower({})", v(a)),
             Node::Upper(a) => format!("upper({})", v(a)),
             Node::LengthString(a) | Node::LengthList(a) => format!("length({})", v(a)),
-            Node::DaysSince { value, as_of } => format!(
-                "days_since({}, as of {})",
-                v(value),
-                dates::show_days(*as_of)
-            ),
+            Node::DaysSince { value, as_of } => {
+                format!("days_since({}, as of {})", v(value), dates::show_days(*as_of))
+            }
             Node::Year(a) => format!("year({})", v(a)),
             Node::Month(a) => format!("month({})", v(a)),
             Node::Rank { score, value, stat } => {

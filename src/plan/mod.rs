@@ -97,6 +97,8 @@ pub struct Plan {
     pub(crate) outputs: Vec<Output>,
     pub(crate) carry: Vec<ir::FieldId>,
     pub(crate) tier_labels: Vec<Vec<String>>,
+    /// Every compiled segment (outputs and the segments they refer to), in program order.
+    pub(crate) segment_roots: Vec<(ir::SegmentId, String, NodeId)>,
 }
 
 /// A literal and its Arrow scalar.

@@ -1,0 +1,177 @@
+//! `segmint test [PATHS] --data FILE [--as-of DATE] [--format human|json|markdown]`:
+//! checks every `expect` line against the data and reports each with its measured
+//! value; exit 1 if any fails.
+//!
+//! Every segment is evaluated, paused ones too (their expectations and the segments
+//! they name still count), with the overlap matrix; [`crate::expect`] measures.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::eval::{Input, execute, prepare};
+use super::output::{Align, Table, percent};
+use super::{Context, ExitStatus, RunError};
+use crate::diagnostic::render::Location;
+use crate::eval::EvalError;
+use crate::expect::{self, Kind, Measured, Outcome};
+use crate::source::Sources;
+
+/// Arguments of `segmint test`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Segment files or folders (default: `segments` from segmint.toml, else ./segments).
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    input: Input,
+    /// How to print the results.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    format: TestFormat,
+}
+
+/// `--format` of `test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum TestFormat {
+    /// An aligned table and a summary line.
+    Human,
+    /// One JSON object.
+    Json,
+    /// A GitHub-flavoured markdown table and a summary line.
+    Markdown,
+}
+
+/// Runs `segmint test`.
+pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
+    let (config, compiled) = super::compile(&args.paths, context)?;
+    let sources = compiled.sources.clone();
+    let Some(program) = super::program_or_report(compiled, context)? else {
+        return Ok(ExitStatus::Failure);
+    };
+    let all: Vec<String> = program.segments.iter().map(|s| s.name.clone()).collect();
+    let prepared = prepare(&program, &config, &args.input, &all, Vec::new())?;
+    let mut counter = super::stats::counter(&program, &prepared.plan, true, None);
+    execute(&prepared, context, &mut |batch| {
+        counter.add(&batch).map_err(|e| EvalError::Output(e.to_string()))
+    })?;
+    let stats = counter.finish();
+    let outcomes = expect::measure(&program, &stats);
+    let report = Report::new(&outcomes, &sources, stats.rows, prepared.plan.as_of());
+    match args.format {
+        TestFormat::Human => report.write_text(context.stdout, false)?,
+        TestFormat::Markdown => report.write_text(context.stdout, true)?,
+        TestFormat::Json => report.write_json(context.stdout)?,
+    }
+    if report.not_measured > 0 {
+        writeln!(
+            context.stderr,
+            "warning: {} not measured: `lift` needs per-customer values the engine does not compute yet",
+            expectations(report.not_measured)
+        )?;
+    }
+    Ok(if report.failed > 0 { ExitStatus::Failure } else { ExitStatus::Success })
+}
+
+fn expectations(n: usize) -> String {
+    if n == 1 { "1 expectation".into() } else { format!("{n} expectations") }
+}
+
+/// The results, ready to print.
+#[derive(Serialize)]
+struct Report {
+    as_of: String,
+    rows: u64,
+    passed: usize,
+    failed: usize,
+    not_measured: usize,
+    expectations: Vec<Line>,
+}
+
+/// One expectation in the report.
+#[derive(Serialize)]
+struct Line {
+    segment: String,
+    kind: Kind,
+    expect: String,
+    file: String,
+    line: usize,
+    passed: Option<bool>,
+    measured: Option<Measured>,
+}
+
+impl Report {
+    fn new(outcomes: &[Outcome], sources: &Sources, rows: u64, as_of: NaiveDate) -> Report {
+        let lines: Vec<Line> = outcomes.iter().map(|o| Line::new(o, sources)).collect();
+        let count = |p: Option<bool>| lines.iter().filter(|l| l.passed == p).count();
+        Report {
+            as_of: as_of.to_string(),
+            rows,
+            passed: count(Some(true)),
+            failed: count(Some(false)),
+            not_measured: count(None),
+            expectations: lines,
+        }
+    }
+
+    fn write_text(&self, out: &mut dyn Write, markdown: bool) -> io::Result<()> {
+        let noun = if self.rows == 1 { "customer" } else { "customers" };
+        writeln!(out, "{} {noun} as of {}\n", self.rows, self.as_of)?;
+        let mut table = Table::new(["result", "segment", "expectation", "measured"]).aligned(&[Align::Left; 4]);
+        for line in &self.expectations {
+            table.row([result(line.passed), line.segment.clone(), line.expect.clone(), shown(line)]);
+        }
+        if markdown {
+            table.write_markdown(out)?;
+        } else {
+            table.write_text(out)?;
+        }
+        writeln!(
+            out,
+            "\n{} passed, {} failed, {} not measured",
+            self.passed, self.failed, self.not_measured
+        )
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
+    }
+}
+
+impl Line {
+    fn new(outcome: &Outcome, sources: &Sources) -> Line {
+        let at = Location::of(sources, outcome.span);
+        let text = sources.get(outcome.span.file).map_or("", |f| f.slice(outcome.span));
+        Line {
+            segment: outcome.segment.clone(),
+            kind: outcome.kind,
+            expect: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            file: at.file,
+            line: at.line,
+            passed: outcome.passed,
+            measured: outcome.measured,
+        }
+    }
+}
+
+fn result(passed: Option<bool>) -> String {
+    match passed {
+        Some(true) => "pass",
+        Some(false) => "FAIL",
+        None => "skip",
+    }
+    .into()
+}
+
+/// The measured value in words: `2 of 6 (33.3%)`, `2 in both`.
+fn shown(line: &Line) -> String {
+    let Some(m) = line.measured else {
+        return "not measured".into();
+    };
+    match line.kind {
+        Kind::Disjoint => format!("{} in both", m.count),
+        Kind::Overlap => format!("{} of {} members ({})", m.count, m.of, percent(m.count, m.of)),
+        Kind::Size | Kind::Lift => format!("{} of {} ({})", m.count, m.of, percent(m.count, m.of)),
+    }
+}
