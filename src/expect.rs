@@ -66,7 +66,10 @@ pub struct Measured {
 pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
     let index = |id: SegmentId| {
         let name = &program.segment(id).name;
-        stats.segments.iter().position(|c| c.name.as_deref() == Some(name.as_str()))
+        stats
+            .segments
+            .iter()
+            .position(|c| c.name.as_deref() == Some(name.as_str()))
     };
     let mut outcomes = Vec::new();
     for (i, segment) in program.segments.iter().enumerate() {
@@ -129,7 +132,9 @@ fn measured(count: u64, of: u64) -> Measured {
 /// Whether `measured` is within `bound`; a missing share never is.
 fn holds(bound: &Bound, measured: Measured) -> bool {
     match bound {
-        Bound::Compare(op, quantity) => compare(measured, *quantity).is_some_and(|o| op_holds(*op, o)),
+        Bound::Compare(op, quantity) => {
+            compare(measured, *quantity).is_some_and(|o| op_holds(*op, o))
+        }
         Bound::Between(low, high) => {
             compare(measured, *low).is_some_and(|o| o != Ordering::Less)
                 && compare(measured, *high).is_some_and(|o| o != Ordering::Greater)
@@ -167,19 +172,59 @@ mod tests {
     #[test]
     fn bounds_compare_counts_or_shares() {
         let cases = [
-            (Bound::Compare(CmpOp::GtEq, Quantity::Number(500.0)), m(500, 1000), true),
-            (Bound::Compare(CmpOp::GtEq, Quantity::Number(500.0)), m(499, 1000), false),
-            (Bound::Compare(CmpOp::LtEq, Quantity::Share(0.2)), m(200, 1000), true),
-            (Bound::Compare(CmpOp::LtEq, Quantity::Share(0.2)), m(201, 1000), false),
-            (Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)), m(10, 1000), true),
-            (Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)), m(100, 1000), true),
-            (Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)), m(101, 1000), false),
-            (Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)), m(9, 1000), false),
+            (
+                Bound::Compare(CmpOp::GtEq, Quantity::Number(500.0)),
+                m(500, 1000),
+                true,
+            ),
+            (
+                Bound::Compare(CmpOp::GtEq, Quantity::Number(500.0)),
+                m(499, 1000),
+                false,
+            ),
+            (
+                Bound::Compare(CmpOp::LtEq, Quantity::Share(0.2)),
+                m(200, 1000),
+                true,
+            ),
+            (
+                Bound::Compare(CmpOp::LtEq, Quantity::Share(0.2)),
+                m(201, 1000),
+                false,
+            ),
+            (
+                Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)),
+                m(10, 1000),
+                true,
+            ),
+            (
+                Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)),
+                m(100, 1000),
+                true,
+            ),
+            (
+                Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)),
+                m(101, 1000),
+                false,
+            ),
+            (
+                Bound::Between(Quantity::Share(0.01), Quantity::Share(0.1)),
+                m(9, 1000),
+                false,
+            ),
             // A share of nothing is missing: the expectation fails.
-            (Bound::Compare(CmpOp::LtEq, Quantity::Share(0.3)), m(0, 0), false),
+            (
+                Bound::Compare(CmpOp::LtEq, Quantity::Share(0.3)),
+                m(0, 0),
+                false,
+            ),
         ];
         for (bound, measured, expected) in cases {
-            assert_eq!(holds(&bound, measured), expected, "{bound:?} on {measured:?}");
+            assert_eq!(
+                holds(&bound, measured),
+                expected,
+                "{bound:?} on {measured:?}"
+            );
         }
     }
 }

@@ -532,3 +532,44 @@ fn check_json_over_checker_fixtures() {
         });
     });
 }
+
+// ----- test ---------------------------------------------------------------------
+
+const EXPECTATIONS: &str = r#"segment german_regulars {
+  where german and regulars
+  expect size between 10% and 50%
+  expect overlap with rejected <= 10%
+}
+
+segment german_rejected {
+  where german and rejected
+  expect disjoint from rejected
+  expect size >= 3
+}
+"#;
+
+const PASSING: &str = r#"segment german_regulars {
+  where german and regulars
+  expect size between 10% and 50%
+  expect disjoint from rejected
+  expect overlap with winter_sale <= 50%
+}
+"#;
+
+#[test]
+fn expectations_failing_exits_1() {
+    let test = CliTest::project(&[("segments/expect.seg", EXPECTATIONS)]);
+    snapshot!(test, test.command(&["test"]));
+}
+
+#[test]
+fn expectations_json() {
+    let test = CliTest::project(&[("segments/expect.seg", EXPECTATIONS)]);
+    snapshot!(test, test.command(&["test", "--format", "json"]));
+}
+
+#[test]
+fn expectations_all_passing_markdown_exits_0() {
+    let test = CliTest::project(&[("segments/expect.seg", PASSING)]);
+    snapshot!(test, test.command(&["test", "--format", "markdown"]));
+}

@@ -2,6 +2,8 @@
 //! evaluated over a one-row table by the vectorised engine and by the reference
 //! interpreter; both must give the expected result.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
 #[path = "eval/common.rs"]
 mod common;
 

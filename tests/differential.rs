@@ -7,6 +7,8 @@
 //! are common), and random well-typed segments and a tiers block, generated as
 //! `ir::Expr` directly. The engine runs with several batch sizes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
 use std::sync::Arc;
 
 use arrow::array::{

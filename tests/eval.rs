@@ -4,6 +4,8 @@
 //! `data.csv`. The membership table is snapshotted as CSV; the engine must give the
 //! same table at every batch size, and the reference interpreter must agree.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
 #[path = "eval/common.rs"]
 mod common;
 
@@ -23,7 +25,10 @@ fn options(seg: &str) -> PlanOptions {
         .lines()
         .find_map(|l| l.strip_prefix("// segments: "))
         .map(|names| names.split(',').map(|n| n.trim().to_string()).collect());
-    PlanOptions { segments, ..PlanOptions::new(as_of) }
+    PlanOptions {
+        segments,
+        ..PlanOptions::new(as_of)
+    }
 }
 
 fn run_case(path: &Path) -> String {
@@ -37,7 +42,10 @@ fn run_case(path: &Path) -> String {
         let source = common::from_csv(&program, &csv, batch_size);
         tables.push(common::to_csv(&common::engine(&program, &options, &source)));
     }
-    assert!(tables.iter().all(|t| *t == tables[0]), "batch size changes the result: {tables:#?}");
+    assert!(
+        tables.iter().all(|t| *t == tables[0]),
+        "batch size changes the result: {tables:#?}"
+    );
     let source = common::from_csv(&program, &csv, 1000);
     let oracle = common::to_csv(&common::oracle(&program, &options, &source));
     assert_eq!(tables[0], oracle, "engine and reference disagree");
@@ -97,7 +105,8 @@ fn shop() -> segmint::check::ir::Program {
 #[test]
 fn explain_shows_columns_shared_nodes_and_resolved_dates() {
     let program = shop();
-    let plan = segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap();
+    let plan =
+        segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap();
     insta::assert_snapshot!(plan.to_string());
 }
 
@@ -109,7 +118,11 @@ fn plan_reads_only_the_columns_it_needs_key_first() {
         ..PlanOptions::new("2024-03-31".parse().unwrap())
     };
     let plan = segmint::plan::compile(&program, &options).unwrap();
-    let names: Vec<&str> = plan.columns().iter().map(|f| program.schema.field(*f).name.as_str()).collect();
+    let names: Vec<&str> = plan
+        .columns()
+        .iter()
+        .map(|f| program.schema.field(*f).name.as_str())
+        .collect();
     // the tiers block is always output, so lifetime_value is read too
     assert_eq!(names, ["id", "age", "country", "lifetime_value"]);
     let schema = plan.membership_schema();
@@ -125,21 +138,29 @@ fn unknown_segment_suggests_a_name() {
         ..PlanOptions::new("2024-03-31".parse().unwrap())
     };
     let error = segmint::plan::compile(&program, &options).unwrap_err();
-    assert_eq!(error.to_string(), "unknown segment `recent_german`; did you mean `recent_germans`?");
+    assert_eq!(
+        error.to_string(),
+        "unknown segment `recent_german`; did you mean `recent_germans`?"
+    );
 }
 
 #[test]
 fn event_aggregates_are_refused_naming_the_segment() {
     let text = format!("{SHOP}\nsegment buyers {{\n  where count(orders) >= 2\n}}\n");
     let program = common::compile(&[("shop.seg", &text)]);
-    let error = segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap_err();
-    assert_eq!(error.to_string(), "segment buyers: event aggregates cannot be evaluated yet");
+    let error = segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap()))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "segment buyers: event aggregates cannot be evaluated yet"
+    );
 }
 
 #[test]
 fn zero_rows_give_no_batches_but_a_schema() {
     let program = shop();
-    let plan = segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap();
+    let plan =
+        segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap();
     let source = common::from_csv(&program, "id\n", 10);
     let mut batches = 0;
     let summary = segmint::eval::run(&plan, &source, &mut |_| {

@@ -2,6 +2,8 @@
 //! `tests/syntax/err/*.seg` snapshot the diagnostics as plain text. A third test walks
 //! every AST from `ok/` and checks that child spans lie inside their parent's, in order.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may fail loudly
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -95,6 +97,24 @@ fn child_spans_lie_inside_their_parents_in_order() {
             check_spans(&node, None, file, path);
         }
     });
+}
+
+#[test]
+fn blocks_around_a_broken_one_are_kept() {
+    let text = "segment a { where vip } stray\nsegment b { where }\nsegment c { where x }\n";
+    let mut sources = Sources::new();
+    let id = sources.add("broken.seg", text);
+    let (parsed, diagnostics) = parse(sources.get(id).unwrap());
+    let names: Vec<&str> = parsed
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ast::Item::Segment(s) => Some(s.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["a", "c"]);
+    assert_eq!(diagnostics.len(), 2);
 }
 
 fn check_spans(node: &Node, parent: Option<Span>, file: &SourceFile, path: &Path) {

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use super::progress::Progress;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{FieldId, Program};
-use crate::data::{DataFile, OutputWriter};
+use crate::data::{BatchSource, DataFile, OutputWriter};
 use crate::eval::{self, EvalError};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::project::Config;
@@ -75,7 +76,17 @@ pub fn execute(
     context: &mut Context<'_>,
     sink: &mut dyn FnMut(arrow::record_batch::RecordBatch) -> Result<(), EvalError>,
 ) -> Result<eval::Summary, RunError> {
-    let summary = eval::run(&prepared.plan, &prepared.data, sink)?;
+    let stderr = &mut *context.stderr;
+    let mut progress = Progress::new(
+        context.terminal.stderr_interactive,
+        prepared.data.row_count(),
+    );
+    let result = eval::run(&prepared.plan, &prepared.data, &mut |batch| {
+        progress.advance(batch.num_rows(), stderr);
+        sink(batch)
+    });
+    progress.finish(stderr);
+    let summary = result?;
     for warning in prepared.data.warnings() {
         writeln!(context.stderr, "warning: {warning}")?;
     }

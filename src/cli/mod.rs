@@ -11,6 +11,7 @@ mod check;
 mod eval;
 mod explain;
 pub mod output;
+mod progress;
 mod sample;
 mod stats;
 mod test;

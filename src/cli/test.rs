@@ -53,7 +53,9 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let prepared = prepare(&program, &config, &args.input, &all, Vec::new())?;
     let mut counter = super::stats::counter(&program, &prepared.plan, true, None);
     execute(&prepared, context, &mut |batch| {
-        counter.add(&batch).map_err(|e| EvalError::Output(e.to_string()))
+        counter
+            .add(&batch)
+            .map_err(|e| EvalError::Output(e.to_string()))
     })?;
     let stats = counter.finish();
     let outcomes = expect::measure(&program, &stats);
@@ -70,11 +72,19 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
             expectations(report.not_measured)
         )?;
     }
-    Ok(if report.failed > 0 { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if report.failed > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn expectations(n: usize) -> String {
-    if n == 1 { "1 expectation".into() } else { format!("{n} expectations") }
+    if n == 1 {
+        "1 expectation".into()
+    } else {
+        format!("{n} expectations")
+    }
 }
 
 /// The results, ready to print.
@@ -115,11 +125,21 @@ impl Report {
     }
 
     fn write_text(&self, out: &mut dyn Write, markdown: bool) -> io::Result<()> {
-        let noun = if self.rows == 1 { "customer" } else { "customers" };
+        let noun = if self.rows == 1 {
+            "customer"
+        } else {
+            "customers"
+        };
         writeln!(out, "{} {noun} as of {}\n", self.rows, self.as_of)?;
-        let mut table = Table::new(["result", "segment", "expectation", "measured"]).aligned(&[Align::Left; 4]);
+        let mut table =
+            Table::new(["result", "segment", "expectation", "measured"]).aligned(&[Align::Left; 4]);
         for line in &self.expectations {
-            table.row([result(line.passed), line.segment.clone(), line.expect.clone(), shown(line)]);
+            table.row([
+                result(line.passed),
+                line.segment.clone(),
+                line.expect.clone(),
+                shown(line),
+            ]);
         }
         if markdown {
             table.write_markdown(out)?;
@@ -142,7 +162,9 @@ impl Report {
 impl Line {
     fn new(outcome: &Outcome, sources: &Sources) -> Line {
         let at = Location::of(sources, outcome.span);
-        let text = sources.get(outcome.span.file).map_or("", |f| f.slice(outcome.span));
+        let text = sources
+            .get(outcome.span.file)
+            .map_or("", |f| f.slice(outcome.span));
         Line {
             segment: outcome.segment.clone(),
             kind: outcome.kind,
@@ -171,7 +193,12 @@ fn shown(line: &Line) -> String {
     };
     match line.kind {
         Kind::Disjoint => format!("{} in both", m.count),
-        Kind::Overlap => format!("{} of {} members ({})", m.count, m.of, percent(m.count, m.of)),
+        Kind::Overlap => format!(
+            "{} of {} members ({})",
+            m.count,
+            m.of,
+            percent(m.count, m.of)
+        ),
         Kind::Size | Kind::Lift => format!("{} of {} ({})", m.count, m.of, percent(m.count, m.of)),
     }
 }

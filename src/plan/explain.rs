@@ -17,18 +17,32 @@ use crate::check::ir::{ArithOp, CmpOp, RankScore, SegmentId, Side, StringOp};
 impl Display for Plan {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         writeln!(f, "as of {}", self.as_of)?;
-        let columns: Vec<String> = (0..self.columns.len()).map(|i| self.column_name(i)).collect();
+        let columns: Vec<String> = (0..self.columns.len())
+            .map(|i| self.column_name(i))
+            .collect();
         writeln!(f, "columns: {}", columns.join(", "))?;
         for (i, stat) in self.stats.iter().enumerate() {
-            writeln!(f, "population #{i} (level {}): {}", stat.level, self.value(stat.value))?;
+            writeln!(
+                f,
+                "population #{i} (level {}): {}",
+                stat.level,
+                self.value(stat.value)
+            )?;
         }
         let mut printer = Printer {
             plan: self,
             seen: HashSet::new(),
         };
         for (id, name, root) in &self.segment_roots {
-            let output = self.outputs.iter().any(|o| o.kind == OutputKind::Segment(*id));
-            let note = if output { "" } else { " (not output; referred to)" };
+            let output = self
+                .outputs
+                .iter()
+                .any(|o| o.kind == OutputKind::Segment(*id));
+            let note = if output {
+                ""
+            } else {
+                " (not output; referred to)"
+            };
             writeln!(f, "segment {name}{note}:")?;
             printer.tree(f, *root, 1, Some(*id))?;
         }
@@ -49,7 +63,13 @@ struct Printer<'p> {
 
 impl Printer<'_> {
     /// Writes the tree under `id`; `owner` is the segment being printed.
-    fn tree(&mut self, f: &mut Formatter<'_>, id: NodeId, depth: usize, owner: Option<SegmentId>) -> fmt::Result {
+    fn tree(
+        &mut self,
+        f: &mut Formatter<'_>,
+        id: NodeId,
+        depth: usize,
+        owner: Option<SegmentId>,
+    ) -> fmt::Result {
         let indent = "  ".repeat(depth);
         let is_root = depth == 1 && owner.is_some();
         if let Some(name) = self.segment_at(id, owner).filter(|_| !is_root) {
@@ -61,7 +81,11 @@ impl Printer<'_> {
         let node = self.plan.node(id);
         match node {
             Node::And(items) | Node::Or(items) => {
-                let word = if matches!(node, Node::And(_)) { "and" } else { "or" };
+                let word = if matches!(node, Node::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                };
                 writeln!(f, "{indent}#{} {word}", id.0)?;
                 for child in items {
                     self.tree(f, *child, depth + 1, owner)?;
@@ -113,36 +137,76 @@ impl Plan {
     fn criterion_line(&self, node: &Node) -> String {
         let v = |id: &NodeId| self.value(*id);
         let list = |items: &[super::ConstId]| {
-            let shown: Vec<String> = items.iter().map(|c| show_lit(&self.constant(*c).lit)).collect();
+            let shown: Vec<String> = items
+                .iter()
+                .map(|c| show_lit(&self.constant(*c).lit))
+                .collect();
             format!("[{}]", shown.join(", "))
         };
         match node {
             Node::Truthy(value) => v(value),
-            Node::Compare { left, op, right } => format!("{} {} {}", v(left), cmp_str(*op), v(right)),
-            Node::InList { value, items, negated } => {
+            Node::Compare { left, op, right } => {
+                format!("{} {} {}", v(left), cmp_str(*op), v(right))
+            }
+            Node::InList {
+                value,
+                items,
+                negated,
+            } => {
                 format!("{} {}in {}", v(value), not(*negated), list(items))
             }
-            Node::Between { value, low, high, negated } => {
-                format!("{} {}between {} and {}", v(value), not(*negated), v(low), v(high))
+            Node::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => {
+                format!(
+                    "{} {}between {} and {}",
+                    v(value),
+                    not(*negated),
+                    v(low),
+                    v(high)
+                )
             }
             Node::IsMissing { value, negated } => {
                 let word = if *negated { "present" } else { "missing" };
                 format!("{} is {word}", v(value))
             }
             Node::StringTest { value, op, pattern } => {
-                format!("{} {} {:?}", v(value), string_op(*op), self.pattern(*pattern).text)
+                format!(
+                    "{} {} {:?}",
+                    v(value),
+                    string_op(*op),
+                    self.pattern(*pattern).text
+                )
             }
-            Node::Has { list: l, all, items } => {
-                let word = if *all { "has all" } else { "has any" };
-                format!("{} {word} {}", v(l), list(items))
-            }
+            Node::Has {
+                list: l,
+                all,
+                items,
+            } => match (all, items.as_slice()) {
+                (false, [item]) => format!("{} has {}", v(l), show_lit(&self.constant(*item).lit)),
+                (true, _) => format!("{} has all {}", v(l), list(items)),
+                (false, _) => format!("{} has any {}", v(l), list(items)),
+            },
             Node::IsEmpty { value, negated } => format!("{} is {}empty", v(value), not(*negated)),
-            Node::Percentile { value, stat, side, share } => {
+            Node::Percentile {
+                value,
+                stat,
+                side,
+                share,
+            } => {
                 let side = match side {
                     Side::Top => "top",
                     Side::Bottom => "bottom",
                 };
-                format!("{} in {side} {} of population #{}", v(value), share.percent(), stat.0)
+                format!(
+                    "{} in {side} {} of population #{}",
+                    v(value),
+                    share.percent(),
+                    stat.0
+                )
             }
             other => self.value_of_node(other),
         }
@@ -165,7 +229,9 @@ impl Plan {
                 None => format!("field#{}", field.0),
             },
             Node::Const(c) => show_lit(&self.constant(*c).lit),
-            Node::Arith { op, left, right } => format!("({} {} {})", v(left), arith_str(*op), v(right)),
+            Node::Arith { op, left, right } => {
+                format!("({} {} {})", v(left), arith_str(*op), v(right))
+            }
             Node::Neg(a) => format!("-{}", v(a)),
             Node::ToFloat(a) => format!("float({})", v(a)),
             Node::DateOf(a) => format!("date({})", v(a)),
@@ -173,7 +239,11 @@ impl Plan {
             Node::Upper(a) => format!("upper({})", v(a)),
             Node::LengthString(a) | Node::LengthList(a) => format!("length({})", v(a)),
             Node::DaysSince { value, as_of } => {
-                format!("days_since({}, as of {})", v(value), dates::show_days(*as_of))
+                format!(
+                    "days_since({}, as of {})",
+                    v(value),
+                    dates::show_days(*as_of)
+                )
             }
             Node::Year(a) => format!("year({})", v(a)),
             Node::Month(a) => format!("month({})", v(a)),

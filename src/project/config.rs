@@ -32,11 +32,28 @@ pub const FILE_NAME: &str = "segmint.toml";
 struct RawConfig {
     segments: Option<Vec<PathBuf>>,
     data: Option<PathBuf>,
-    as_of: Option<String>,
+    as_of: Option<DateText>,
     #[serde(default)]
     events: BTreeMap<String, PathBuf>,
     #[serde(default)]
     lint: LintConfig,
+}
+
+/// `as_of` as a string (`"2026-06-30"`) or a TOML date (`2026-06-30`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged, expecting = "expected a date like \"2026-06-30\"")]
+enum DateText {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+impl DateText {
+    fn text(&self) -> String {
+        match self {
+            DateText::Text(text) => text.clone(),
+            DateText::Toml(date) => date.to_string(),
+        }
+    }
 }
 
 /// The project settings, paths resolved against the project folder.
@@ -83,7 +100,7 @@ impl Config {
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
         let raw: RawConfig = toml::from_str(&text).map_err(|e| bad(toml_message(&text, &e)))?;
-        let as_of = match raw.as_of {
+        let as_of = match raw.as_of.map(|d| d.text()) {
             Some(text) => Some(parse_date(&text).ok_or_else(|| {
                 bad(format!(
                     "`as_of` must be a date like \"2026-06-30\", not {text:?}"

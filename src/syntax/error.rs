@@ -68,6 +68,27 @@ const KEYWORDS: &[&str] = &[
     "list",
 ];
 
+/// The words that can never be names (the grammar's `reserved` rule).
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "between",
+    "contains",
+    "starts",
+    "ends",
+    "matches",
+    "has",
+    "within",
+    "before",
+    "after",
+    "true",
+    "false",
+    "otherwise",
+];
+
 /// Whether a lower-case word is a keyword of the language.
 pub(super) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
@@ -82,7 +103,11 @@ pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>)
         };
     let text = file.text.as_str();
     let found = found_token(text, pos);
-    let span = Span::new(file.id, pos, pos + found.len());
+    // An operator that is no operator (`>==`) is shown whole, from its first character.
+    let span = match bad_operator(text, pos) {
+        Some((start, op)) => Span::new(file.id, start, start + op.len()),
+        None => Span::new(file.id, pos, pos + found.len()),
+    };
     match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let (message, help) = describe(text, pos, &found, positives);
@@ -106,7 +131,7 @@ pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>)
 /// The message and help for a parsing error at `pos`.
 fn describe(text: &str, pos: usize, found: &str, positives: &[Rule]) -> (String, Option<String>) {
     let shown = show_found(found);
-    if let Some(op) = bad_operator(text, pos) {
+    if let Some((_, op)) = bad_operator(text, pos) {
         let help = match op.as_str() {
             "<>" => "did you mean `!=`?".to_owned(),
             "=>" => "did you mean `>=`?".to_owned(),
@@ -159,6 +184,9 @@ fn help_for(text: &str, pos: usize, found: &str, positives: &[Rule]) -> Option<S
     {
         return Some(format!("names are lower case: write `{lower}`"));
     }
+    if positives.contains(&Rule::ident) && RESERVED.contains(&found) {
+        return Some(format!("`{found}` is a reserved word: choose another name"));
+    }
     let previous_lower = previous.to_ascii_lowercase();
     if previous != previous_lower && is_keyword(&previous_lower) {
         return Some(format!("keywords are lower case: write `{previous_lower}`"));
@@ -179,6 +207,12 @@ fn help_for(text: &str, pos: usize, found: &str, positives: &[Rule]) -> Option<S
     }
     if let Some(help) = misspelt_keyword(found, positives) {
         return Some(help);
+    }
+    let clause_words = ["where", "expect", "owner", "paused", "allow"];
+    if positives.contains(&Rule::pred_tail) && clause_words.contains(&previous.as_str()) {
+        return Some(format!(
+            "`{previous}` starts a new segment line here: is the condition before it unfinished?"
+        ));
     }
     if positives.contains(&Rule::pred_tail) {
         Some(format!(
@@ -264,7 +298,7 @@ const END: &str = "the end of the file";
 fn phrase(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => END,
-        Rule::file | Rule::item => "`schema`|`segment`|`tiers`|`events`",
+        Rule::file | Rule::items | Rule::item => "`schema`|`segment`|`tiers`|`events`",
         Rule::ident | Rule::name => "a name",
         Rule::lbrace => "`{`",
         Rule::rbrace => "`}`",
@@ -327,10 +361,10 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         Rule::has_all => "`all`",
         Rule::enum_type | Rule::kw_enum => "`enum`",
         Rule::list_type | Rule::kw_list => "`list`",
-        Rule::kw_schema => "`schema`",
-        Rule::kw_segment => "`segment`",
-        Rule::kw_tiers => "`tiers`",
-        Rule::kw_events => "`events`",
+        Rule::kw_schema | Rule::schema => "`schema`",
+        Rule::kw_segment | Rule::segment => "`segment`",
+        Rule::kw_tiers | Rule::tiers => "`tiers`",
+        Rule::kw_events | Rule::events => "`events`",
         Rule::kw_key | Rule::event_key => "`key`",
         Rule::kw_time | Rule::event_time => "`time`",
         Rule::kw_where | Rule::where_clause => "`where`",
@@ -425,8 +459,9 @@ fn show_found(found: &str) -> String {
     }
 }
 
-/// The run of comparison characters around `pos`, when it is no operator.
-fn bad_operator(text: &str, pos: usize) -> Option<String> {
+/// The run of comparison characters around `pos` (its start and text), when it is no
+/// operator.
+fn bad_operator(text: &str, pos: usize) -> Option<(usize, String)> {
     let is_op = |c: char| "<>=!".contains(c);
     let before = text.get(..pos)?;
     let start = before.len() - before.trim_end_matches(is_op).len();
@@ -435,7 +470,7 @@ fn bad_operator(text: &str, pos: usize) -> Option<String> {
     let end = pos + (after.len() - after.trim_start_matches(is_op).len());
     let run = text.get(start..end)?;
     let valid = ["=", "!=", "<", "<=", ">", ">=", "==", ""];
-    (!valid.contains(&run) && end > pos).then(|| run.to_owned())
+    (!valid.contains(&run) && end > pos).then(|| (start, run.to_owned()))
 }
 
 /// The token just before `pos` (whitespace skipped), for "after `…`".
@@ -470,16 +505,57 @@ mod tests {
 
     #[test]
     fn bad_operator_finds_runs_that_are_not_operators() {
-        assert_eq!(bad_operator("a >== 1", 4), Some(">==".to_owned()));
-        assert_eq!(bad_operator("a <> 1", 3), Some("<>".to_owned()));
+        assert_eq!(bad_operator("a >== 1", 4), Some((2, ">==".to_owned())));
+        assert_eq!(bad_operator("a <> 1", 3), Some((2, "<>".to_owned())));
         assert_eq!(bad_operator("a >= x", 5), None);
     }
 
     #[test]
-    fn every_phrase_is_plain_words() {
-        for phrase in [Rule::clause, Rule::typed, Rule::pred_tail].map(phrase) {
-            let phrase = phrase.unwrap_or_default();
-            assert!(!phrase.contains('_'), "{phrase}");
+    fn reserved_words_are_exactly_the_names_the_grammar_refuses() {
+        use crate::syntax::grammar::SegmintParser;
+        use pest::Parser;
+        for word in KEYWORDS.iter().chain(RESERVED) {
+            let whole_name = SegmintParser::parse(Rule::ident, word)
+                .is_ok_and(|mut pairs| pairs.next().is_some_and(|p| p.as_str() == *word));
+            assert_eq!(whole_name, !RESERVED.contains(word), "{word}");
         }
+    }
+
+    #[test]
+    fn phrases_are_plain_words_never_rule_names() {
+        for &rule in Rule::all_rules() {
+            let name = format!("{rule:?}");
+            for phrase in phrase(rule).into_iter().flat_map(|p| p.split('|')) {
+                assert!(
+                    !phrase.contains(&name) || !name.contains('_'),
+                    "{name}: {phrase}"
+                );
+                assert!(!phrase.contains("kw_"), "{name}: {phrase}");
+                assert!(!phrase.is_empty(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_that_can_be_expected_has_a_phrase() {
+        // Rules pest can report as expected (non-silent, tracked) that carry no words
+        // on purpose: arithmetic operators are noise next to what else could follow.
+        let silent_on_purpose = [Rule::add_op, Rule::mul_op, Rule::neg, Rule::reserved];
+        for &rule in Rule::all_rules() {
+            if !silent_on_purpose.contains(&rule) {
+                assert!(
+                    phrase(rule).is_some() || never_reported(rule),
+                    "{rule:?} has no phrase"
+                );
+            }
+        }
+    }
+
+    /// Silent rules, which pest never reports.
+    fn never_reported(rule: Rule) -> bool {
+        matches!(
+            rule,
+            Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char | Rule::any_type | Rule::atom
+        )
     }
 }

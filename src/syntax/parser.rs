@@ -46,23 +46,25 @@ pub(super) fn parse_file(file: &SourceFile, diagnostics: &mut Diagnostics) -> as
             diagnostics.push(too_deep_brackets(file.id, at));
             continue;
         }
-        match SegmintParser::parse(Rule::file, chunk_text) {
-            Ok(mut pairs) => {
-                let mut ctx = Ctx {
-                    file: file.id,
-                    text,
-                    comment_ends: &comment_ends,
-                    offset: chunk.start,
-                    diagnostics: &mut *diagnostics,
-                    docs: &mut docs,
-                    depth: 0,
-                    too_deep_reported: false,
-                };
-                if let Some(pair) = pairs.next() {
-                    items.extend(ctx.file(pair));
-                }
+        // On a syntax error, report it and keep the complete blocks before it.
+        let parsed = SegmintParser::parse(Rule::file, chunk_text).or_else(|err| {
+            diagnostics.push(error::to_diagnostic(file, chunk.start, &err));
+            SegmintParser::parse(Rule::items, chunk_text)
+        });
+        if let Ok(mut pairs) = parsed {
+            let mut ctx = Ctx {
+                file: file.id,
+                text,
+                comment_ends: &comment_ends,
+                offset: chunk.start,
+                diagnostics: &mut *diagnostics,
+                docs: &mut docs,
+                depth: 0,
+                too_deep_reported: false,
+            };
+            if let Some(pair) = pairs.next() {
+                items.extend(ctx.file(pair));
             }
-            Err(err) => diagnostics.push(error::to_diagnostic(file, chunk.start, &err)),
         }
     }
     ast::File {
@@ -195,7 +197,7 @@ impl Ctx<'_> {
         })
     }
 
-    /// `file = { SOI ~ item* ~ EOI }`
+    /// `file = { SOI ~ item* ~ EOI }` or `items = { SOI ~ item* }`
     fn file(&mut self, pair: Pair<'_, Rule>) -> Vec<ast::Item> {
         children(pair)
             .filter(|p| p.as_rule() == Rule::item)

@@ -38,6 +38,7 @@ from reference import SEGMENTS, TIERS, counts as reference_counts  # noqa: E402
 AS_OF = "2026-06-30"
 OUTPUTS = SEGMENTS + [f"value_tier.{t}" for t in TIERS]
 ENGINES = ["segmint", "duckdb", "polars"]
+TIER_BLOCKS = {"value_tier"}
 
 
 # ---------------------------------------------------------------- commands
@@ -87,20 +88,24 @@ def parse_counts(text):
 
     Accepts `name 12`, `name: 12`, `name  12  3.4%`, `| name | 12 | ... |`,
     and for tiers `value_tier.gold 12`, `value_tier = gold 12`,
-    `value_tier gold 12`, `value_tier/gold: 12`. Lines without a known output
-    name are ignored (headers, totals).
+    `value_tier gold 12`, `value_tier/gold: 12`, or a `value_tier ...` header
+    line followed by `gold 12` lines (segmint's table). Lines without a known
+    output name are ignored (headers, totals).
     """
-    found = {}
+    found, section = {}, None
     for line in text.splitlines():
-        tokens = [t.strip(",") for t in re.split(r"(?:[\s|:=/]|(?<!\d),|,(?!\d))+|(?<=[a-z_])\.(?=[a-z])", line.strip()) if t]
-        for i, tok in enumerate(tokens):
-            number = tok.replace("_", "").replace(",", "")
-            if not number.isdigit() or i == 0:
-                continue
-            name = ".".join(tokens[:i])
-            if name in OUTPUTS:
-                found[name] = int(number)
-            break
+        tokens = [t.strip(",") for t in re.split(
+            r"(?:[\s|:=/]|(?<!\d),|,(?!\d))+|(?<=[a-z_])\.(?=[a-z])", line.strip()) if t]
+        numbers = [i for i, t in enumerate(tokens) if t.replace("_", "").replace(",", "").isdigit()]
+        if not numbers:
+            section = tokens[0] if tokens and tokens[0] in TIER_BLOCKS else None
+            continue
+        i = numbers[0]
+        name = ".".join(tokens[:i])
+        if name not in OUTPUTS and section:
+            name = f"{section}.{name}"
+        if i > 0 and name in OUTPUTS:
+            found[name] = int(tokens[i].replace("_", "").replace(",", ""))
     return found
 
 
