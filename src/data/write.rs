@@ -97,7 +97,7 @@ impl OutputWriter {
                 Encoder::Parquet(Box::new(writer))
             }
             Format::Arrow => Encoder::Arrow(
-                FileWriter::try_new(BufWriter::new(file), schema)
+                FileWriter::try_new(BufWriter::new(file), &without_dictionaries(schema))
                     .map_err(|e| self.encode_error(e))?,
             ),
             Format::JsonLines => Encoder::JsonLines(
