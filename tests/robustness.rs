@@ -120,7 +120,7 @@ fn ten_thousand_unclosed_brackets_are_too_deeply_nested() {
 
 #[test]
 fn the_deepest_allowed_nesting_parses_and_checks() {
-    let depth = 200;
+    let depth = 100;
     let text = format!(
         "schema c {{ key id: int  vip: bool }}\nsegment a {{ where {}vip{} }}",
         "(not ".repeat(depth),

@@ -3,7 +3,7 @@
 # Not run in CI. From a fresh clone:
 #
 #   bash benches/peers/run.sh [--sizes 1000000,10000000] [--runs 5]
-#                             [--engines segmint,duckdb,polars] [--synthetic] [--regen]
+#                             [--engines segmint,duckdb,polars] [--synthetic] [--regen] [--no-build]
 #
 #   --sizes      row counts to generate and time (default 1000000,10000000)
 #   --runs       timed runs per engine, task and size, after one warm-up (default 5)
@@ -12,6 +12,7 @@
 #                (for checking the peers before segmint can run); implies no cargo build
 #                when segmint is not among --engines
 #   --regen      regenerate data files that already exist
+#   --no-build   use target/release/segmint as it is (no cargo build)
 #
 # Writes benches/peers/results.md; exits 1 if any engine disagrees with another.
 set -euo pipefail
@@ -23,6 +24,7 @@ RUNS=5
 ENGINES="segmint,duckdb,polars"
 SYNTHETIC=0
 REGEN=0
+BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) SIZES="$2"; shift 2 ;;
@@ -30,7 +32,8 @@ while [ $# -gt 0 ]; do
     --engines) ENGINES="$2"; shift 2 ;;
     --synthetic) SYNTHETIC=1; shift ;;
     --regen) REGEN=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +42,7 @@ cd "$ROOT"
 SEGMINT="$ROOT/target/release/segmint"
 uses_segmint() { [[ ",$ENGINES," == *,segmint,* ]] || [ "$SYNTHETIC" = 0 ]; }
 
-if uses_segmint; then
+if uses_segmint && [ "$BUILD" = 1 ]; then
   echo "== cargo build --release"
   cargo build --release
 fi
@@ -75,12 +78,20 @@ for N in "${SIZE_LIST[@]}"; do
   DATA_ARGS+=(--data "$N=$F")
 done
 
-echo "== agreement on a small file full of edge cases (nulls, ties, window edges)"
-TRICKY="$PEERS/data/tricky.parquet"
-if [ "$REGEN" = 1 ] || [ ! -f "$TRICKY" ]; then
-  "$PY" "$PEERS/harness/tiny_data.py" "$TRICKY" --rows 20000 --seed 7
-fi
-"$PY" "$PEERS/harness/bench.py" check "$TRICKY" --engines "$ENGINES" --segmint "$SEGMINT"
+echo "== agreement with the brute-force reference on small files full of edge cases"
+# nulls, ties, window edges; as segmint sample types them, with plain strings
+# and naive timestamps, with timestamps tagged Asia/Tokyo, and with no rows.
+for VARIANT in "tricky:--seed 7" "tricky_plain:--seed 8 --plain" \
+               "tricky_tokyo:--seed 9 --tz Asia/Tokyo" "tricky_empty:--rows 0"; do
+  NAME="${VARIANT%%:*}"
+  F="$PEERS/data/$NAME.parquet"
+  if [ "$REGEN" = 1 ] || [ ! -f "$F" ]; then
+    # shellcheck disable=SC2086  # the options are words on purpose
+    "$PY" "$PEERS/harness/tiny_data.py" "$F" --rows 20000 ${VARIANT#*:}
+  fi
+  echo "-- $NAME"
+  "$PY" "$PEERS/harness/bench.py" check "$F" --engines "$ENGINES" --segmint "$SEGMINT"
+done
 
 echo "== benchmark (runs: $RUNS)"
 "$PY" "$PEERS/harness/bench.py" run "${DATA_ARGS[@]}" --runs "$RUNS" \

@@ -13,9 +13,8 @@ use crate::syntax::ast;
 /// A checked expression, or the marker that its problem was already reported.
 pub(super) type Checked = Result<ir::Expr, Reported>;
 
-/// Nesting deeper than this is reported instead of checked, so that no input can
-/// exhaust the stack (the parser has its own, lower limit).
-const MAX_DEPTH: usize = 128;
+/// Nesting deeper than this is reported instead of checked (see [`super::MAX_NESTING`]).
+const MAX_DEPTH: usize = super::MAX_NESTING;
 
 /// Where an expression stands; it decides whether `within next` and `lift` are allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

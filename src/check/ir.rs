@@ -12,6 +12,9 @@
 //! - a timestamp *literal* compared with a date field becomes a date literal (its UTC date);
 //! - an int compared or combined with a float is wrapped in [`ExprKind::ToFloat`];
 //! - string literals compared with an enum are typed as that enum (values validated).
+//!
+//! Expressions are never deeper than about twice [`super::MAX_NESTING`], so recursive
+//! walks over them are safe.
 
 use std::sync::Arc;
 

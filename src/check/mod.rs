@@ -6,11 +6,11 @@
 //! there are no errors. Warnings (lints) are not this phase's business: they run over
 //! the returned program.
 //!
-//! The steps, one module each: [`schema`] picks and lowers the one schema; [`names`]
-//! builds the shared namespace and reports duplicates; [`events`] declares event tables;
-//! [`items`] declares and then checks segments and tiers blocks, using [`expr`] (with
-//! [`predicates`], [`functions`], [`aggregate`], [`types`], [`literals`]) for conditions
-//! and [`expect`] for `expect` lines; [`order`] sorts by dependency.
+//! The steps, one module each: `schema` picks and lowers the one schema; `names`
+//! builds the shared namespace and reports duplicates; `events` declares event tables;
+//! `items` declares and then checks segments and tiers blocks, using `expr` (with
+//! `predicates`, `unify`, `functions`, `aggregate`, `types`, `literals`) for conditions
+//! and `expect` for `expect` lines; `order` sorts by dependency.
 
 mod aggregate;
 mod events;
@@ -26,9 +26,16 @@ mod predicates;
 mod schema;
 mod show;
 mod types;
+mod unify;
 
 use crate::diagnostic::Diagnostics;
 use crate::syntax::ast;
+
+/// The deepest expression nesting the checker accepts; deeper input is reported as
+/// `too_deeply_nested`. Every later phase may therefore walk an `ir::Expr` recursively:
+/// its depth is at most about twice this (conversions such as `ToFloat` add a level).
+/// Kept low so that debug builds on 2 MB test-thread stacks are safe as well.
+pub const MAX_NESTING: usize = 128;
 
 /// Marker for "the problem was reported already": callers stop checking what depends on
 /// the failed part but go on with its siblings.

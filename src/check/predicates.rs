@@ -5,8 +5,9 @@
 use super::Reported;
 use super::expr::{Checked, Checker, Place, bool_expr};
 use super::ir::{self, Type};
+use super::unify::unify;
 use super::{literals, show, types};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
 
@@ -436,117 +437,6 @@ fn not_temporal(c: &mut Checker, value: &ast::Expr, ty: &Type, word: &str) -> Re
         ),
         None,
     )
-}
-
-/// Brings operands to their common type, validating string literals against an enum.
-/// Reports `type_mismatch` (naming both operands) or `unknown_enum_value`.
-pub(super) fn unify(
-    c: &mut Checker,
-    asts: &[&ast::Expr],
-    exprs: Vec<ir::Expr>,
-) -> Result<(Type, Vec<ir::Expr>), Reported> {
-    let refs: Vec<&ir::Expr> = exprs.iter().collect();
-    let ty = match types::common_type(&refs) {
-        Ok(ty) => ty,
-        Err((i, j)) => return Err(incompatible(c, asts, &refs, i, j)),
-    };
-    if let Type::Enum(values) = &ty {
-        check_enum_values(c, asts, &refs, values)?;
-    }
-    Ok((
-        ty.clone(),
-        exprs.into_iter().map(|e| types::convert(e, &ty)).collect(),
-    ))
-}
-
-/// Every string literal among the operands must be a value of the enum.
-fn check_enum_values(
-    c: &mut Checker,
-    asts: &[&ast::Expr],
-    exprs: &[&ir::Expr],
-    values: &ir::EnumValues,
-) -> Result<(), Reported> {
-    let owner = exprs
-        .iter()
-        .position(|e| matches!(e.ty, Type::Enum(_)))
-        .and_then(|i| asts.get(i))
-        .map_or("the enum".to_string(), |a| show::show(a));
-    let mut result = Ok(());
-    for expr in exprs.iter().filter(|e| types::is_string_literal(e)) {
-        let ir::ExprKind::Literal(ir::Literal::String(value)) = &expr.kind else {
-            continue;
-        };
-        if values.iter().any(|v| v == value) {
-            continue;
-        }
-        let help = did_you_mean(value, values.iter().map(String::as_str))
-            .unwrap_or_else(|| one_of(values));
-        result = Err(c.report(
-            Diagnostic::new(
-                Code::UnknownEnumValue,
-                expr.span,
-                format!("{value:?} is not a value of {owner}"),
-            )
-            .with_help(help),
-        ));
-    }
-    result
-}
-
-/// "expected one of …" listing an enum's values (at most ten).
-fn one_of(values: &ir::EnumValues) -> String {
-    let shown: Vec<String> = values.iter().take(10).map(|v| format!("{v:?}")).collect();
-    let more = if values.len() > 10 { ", …" } else { "" };
-    format!("expected one of {}{more}", shown.join(", "))
-}
-
-/// `type_mismatch` naming both operands and their types.
-fn incompatible(
-    c: &mut Checker,
-    asts: &[&ast::Expr],
-    exprs: &[&ir::Expr],
-    i: usize,
-    j: usize,
-) -> Reported {
-    let (Some(a), Some(b), Some(ta), Some(tb)) =
-        (asts.get(i), asts.get(j), exprs.get(i), exprs.get(j))
-    else {
-        return Reported;
-    };
-    let help = mismatch_help(ta, tb);
-    c.mismatch(
-        b.span,
-        format!(
-            "cannot compare {} ({}) with {} ({})",
-            show::show(a),
-            types::name(&ta.ty),
-            show::show(b),
-            types::name(&tb.ty)
-        ),
-        help,
-    )
-}
-
-/// A hint for common mismatches.
-fn mismatch_help(a: &ir::Expr, b: &ir::Expr) -> Option<String> {
-    let pair = [a, b];
-    if pair.iter().any(|e| types::is_list(&e.ty)) {
-        return Some("test lists with `has`, `has any`, `has all` or `is empty`".into());
-    }
-    let quoted_number = pair.iter().any(|e| e.ty.is_numeric())
-        && pair.iter().any(|e| match &e.kind {
-            ir::ExprKind::Literal(ir::Literal::String(s)) => s.trim().parse::<f64>().is_ok(),
-            _ => false,
-        });
-    if quoted_number {
-        return Some("write the number without quotes".into());
-    }
-    if pair.iter().any(|e| matches!(e.ty, Type::Enum(_)))
-        && pair.iter().all(|e| types::is_text(&e.ty))
-    {
-        return Some("an enum is compared with its own values, written as string literals".into());
-    }
-    None
 }
 
 /// `<`, `between`, … on a type without an order (enums, bools).

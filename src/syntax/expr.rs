@@ -19,7 +19,7 @@ use crate::syntax::grammar::Rule;
 use crate::syntax::parser::{Ctx, children, take};
 
 /// The deepest expression tree handed to later phases.
-pub(super) const MAX_EXPR_DEPTH: usize = 1_000;
+pub(super) const MAX_EXPR_DEPTH: usize = 256;
 
 /// Boxes an expression.
 fn boxed(expr: ast::Expr) -> Box<ast::Expr> {

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 /// The deepest `(`/`[` nesting accepted.
-pub(super) const MAX_NESTING: usize = 200;
+pub(super) const MAX_NESTING: usize = 100;
 
 /// One `///` block: consecutive doc lines with only whitespace between them.
 #[derive(Debug)]

@@ -121,11 +121,11 @@ def summarise_output(path):
         return summary
     aggs = []
     for s in SEGMENTS:
-        aggs += [f"count_if({s})", f"sum(hash(customer_id)) FILTER (WHERE {s})"]
+        aggs += [f"count(*) FILTER (WHERE {s})", f"sum(hash(customer_id)) FILTER (WHERE {s})"]
     for t in TIERS:
-        aggs += [f"count_if(value_tier = '{t}')",
+        aggs += [f"count(*) FILTER (WHERE value_tier = '{t}')",
                  f"sum(hash(customer_id)) FILTER (WHERE value_tier = '{t}')"]
-    aggs.append("count_if(" + " OR ".join(f"{s} IS NULL" for s in SEGMENTS) + ")")
+    aggs.append("count(*) FILTER (WHERE " + " OR ".join(f"{s} IS NULL" for s in SEGMENTS) + ")")
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {src}").fetchone()
     for k, name in enumerate(OUTPUTS):
         summary[name] = (row[2 * k], int(row[2 * k + 1] or 0))

@@ -33,23 +33,42 @@ def connect(data):
     return con
 
 
-def membership_sql():
-    return (HERE / "duckdb.sql").read_text()
+def queries():
+    """The named queries of duckdb.sql, split at its `-- @query NAME` lines."""
+    named, name = {}, None
+    for line in (HERE / "duckdb.sql").read_text().splitlines():
+        if line.startswith("-- @query "):
+            name = line.split()[-1]
+            named[name] = []
+        elif name:
+            named[name].append(line)
+    return {k: "\n".join(v) for k, v in named.items()}
+
+
+def membership(con):
+    """The membership query and its parameters (the population pass runs here)."""
+    q = queries()
+    threshold = con.execute(q["ltv_top20"]).fetchone()[0]
+    return q["membership"], {"ltv_top20": threshold}
 
 
 def count(con):
-    cols = [f"count_if({s}) AS {s}" for s in SEGMENTS]
-    cols += [f"count_if(value_tier = '{t}') AS \"value_tier.{t}\"" for t in TIERS]
-    row = con.execute(f"SELECT {', '.join(cols)} FROM ({membership_sql()})").fetchone()
+    sql, params = membership(con)
+    # count(*) FILTER, not count_if: count_if over zero rows is NULL.
+    cols = [f"count(*) FILTER (WHERE {s}) AS {s}" for s in SEGMENTS]
+    cols += [f"count(*) FILTER (WHERE value_tier = '{t}') AS \"value_tier.{t}\"" for t in TIERS]
+    row = con.execute(f"SELECT {', '.join(cols)} FROM ({sql})", params).fetchone()
     names = SEGMENTS + [f"value_tier.{t}" for t in TIERS]
     for name, n in zip(names, row):
         print(f"{name} {n}")
 
 
 def materialise(con, output):
+    sql, params = membership(con)
     con.execute(
-        f"COPY ({membership_sql()}) TO {sql_literal(output)} "
-        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)"
+        f"COPY ({sql}) TO {sql_literal(output)} "
+        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)",
+        params,
     )
 
 
