@@ -182,6 +182,20 @@ fn benches(c: &mut Criterion) {
         |b| b.iter(|| black_box(plan.evaluate(black_box(&batch), &population).unwrap())),
     );
 
+    let mut group = c.benchmark_group("one segment, one 64k-row batch");
+    for segment in &program.segments {
+        let options = PlanOptions {
+            segments: Some(vec![segment.name.clone()]),
+            ..PlanOptions::new(as_of)
+        };
+        let plan = plan::compile(&program, &options).unwrap();
+        let batch = small.batches(plan.columns()).unwrap().next().unwrap().unwrap();
+        group.bench_function(&segment.name, |b| {
+            b.iter(|| black_box(plan.evaluate(black_box(&batch), &population).unwrap()))
+        });
+    }
+    group.finish();
+
     let large = source(&program, 1_000_000, 65_536);
     let mut group = c.benchmark_group("population");
     group.sample_size(10);
