@@ -183,14 +183,23 @@ fn benches(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("one segment, one 64k-row batch");
-    for segment in &program.segments {
+    let names = program.segments.iter().map(|s| vec![s.name.clone()]);
+    for names in std::iter::once(Vec::new()).chain(names) {
+        let label = names
+            .first()
+            .map_or("(tiers only)".to_string(), Clone::clone);
         let options = PlanOptions {
-            segments: Some(vec![segment.name.clone()]),
+            segments: Some(names),
             ..PlanOptions::new(as_of)
         };
         let plan = plan::compile(&program, &options).unwrap();
-        let batch = small.batches(plan.columns()).unwrap().next().unwrap().unwrap();
-        group.bench_function(&segment.name, |b| {
+        let batch = small
+            .batches(plan.columns())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        group.bench_function(label, |b| {
             b.iter(|| black_box(plan.evaluate(black_box(&batch), &population).unwrap()))
         });
     }

@@ -873,15 +873,14 @@ fn plans_share_identical_criteria_across_segments() {
 
 /// The expression forms a program uses, by name.
 fn forms(e: &Expr, out: &mut std::collections::BTreeMap<&'static str, usize>) {
-    let mut visit =
-        |name: &'static str,
-         children: Vec<&Expr>,
-         out: &mut std::collections::BTreeMap<&'static str, usize>| {
-            *out.entry(name).or_default() += 1;
-            for c in children {
-                forms(c, out);
-            }
-        };
+    let visit = |name: &'static str,
+                 children: Vec<&Expr>,
+                 out: &mut std::collections::BTreeMap<&'static str, usize>| {
+        *out.entry(name).or_default() += 1;
+        for c in children {
+            forms(c, out);
+        }
+    };
     match &e.kind {
         ExprKind::Or(xs) => visit("or", xs.iter().collect(), out),
         ExprKind::And(xs) => visit("and", xs.iter().collect(), out),

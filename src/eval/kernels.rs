@@ -6,6 +6,7 @@
 //! through it, and `not` is applied afterwards to the definite mask, so
 //! `not (age > 30)` holds where `age` is missing.
 
+use arrow::array::BooleanBufferBuilder;
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Datum, Int32Array, OffsetSizeTrait, Scalar, StringArray,
 };
@@ -225,23 +226,50 @@ fn has_in<O: OffsetSizeTrait>(
         .map(|item| compare_scalar(CmpOp::Eq, &element, item, elements.len()))
         .collect::<Result<Vec<_>>>()?;
     let offsets = list.value_offsets();
-    let range = |i: usize| offsets[i].as_usize()..offsets[i + 1].as_usize();
     let present = match list.logical_nulls() {
         Some(nulls) => nulls.inner().clone(),
         None => BooleanBuffer::new_set(list.len()),
     };
     if all {
-        return Ok(BooleanBuffer::collect_bool(list.len(), |i| {
-            present.value(i) && hits.iter().all(|h| range(i).any(|j| h.value(j)))
-        }));
+        let mut rows = present;
+        for h in &hits {
+            rows &= &rows_with_hits(offsets, h);
+        }
+        return Ok(rows);
     }
     let mut any = BooleanBuffer::new_unset(elements.len());
     for h in &hits {
         any |= h;
     }
-    Ok(BooleanBuffer::collect_bool(list.len(), |i| {
-        present.value(i) && range(i).any(|j| any.value(j))
-    }))
+    Ok(&present & &rows_with_hits(offsets, &any))
+}
+
+/// The rows (lists) holding at least one set element: one walk over the set
+/// bits and the offsets together, O(elements + rows).
+fn rows_with_hits<O: OffsetSizeTrait>(offsets: &[O], hits: &BooleanBuffer) -> BooleanBuffer {
+    let rows = offsets.len().saturating_sub(1);
+    let mut out = BooleanBufferBuilder::new(rows);
+    out.append_n(rows, false);
+    let mut row = 0;
+    for element in hits.set_indices() {
+        while row < rows
+            && offsets
+                .get(row + 1)
+                .is_some_and(|end| end.as_usize() <= element)
+        {
+            row += 1;
+        }
+        if row >= rows {
+            break;
+        }
+        if offsets
+            .get(row)
+            .is_some_and(|start| start.as_usize() <= element)
+        {
+            out.set_bit(row, true);
+        }
+    }
+    out.finish()
 }
 
 /// `is empty` (a present, empty list) / `is not empty` (present, non-empty).
@@ -253,4 +281,36 @@ pub(crate) fn is_empty(list: &Operand, negated: bool, len: usize) -> Result<Bool
         present.value(i) && lengths.get(i).is_some_and(|n| (*n == 0) != negated)
     });
     Ok(broadcast_if(list.is_scalar(), bits, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definite_turns_missing_into_false_with_or_without_a_null_buffer() {
+        let with_nulls = BooleanArray::from(vec![Some(true), None, Some(false)]);
+        let bits: Vec<bool> = definite(&with_nulls).iter().collect();
+        assert_eq!(bits, [true, false, false]);
+        let without = BooleanArray::from(vec![true, false]);
+        let bits: Vec<bool> = definite(&without).iter().collect();
+        assert_eq!(bits, [true, false]);
+    }
+
+    #[test]
+    fn hits_map_to_rows_through_offsets_that_do_not_start_at_zero() {
+        // elements 0..8; rows [2,4) [4,4) [4,7); elements 0, 1 and 7 belong to no row
+        let offsets = [2i32, 4, 4, 7];
+        let cases: [(&[usize], [bool; 3]); 4] = [
+            (&[0, 1, 7], [false, false, false]),
+            (&[3], [true, false, false]),
+            (&[2, 6], [true, false, true]),
+            (&[4], [false, false, true]),
+        ];
+        for (set, want) in cases {
+            let hits = BooleanBuffer::collect_bool(8, |i| set.contains(&i));
+            let rows: Vec<bool> = rows_with_hits(&offsets, &hits).iter().collect();
+            assert_eq!(rows, want, "{set:?}");
+        }
+    }
 }

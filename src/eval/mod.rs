@@ -129,7 +129,14 @@ impl Plan {
                 OutputKind::Segment(_) => {
                     Arc::new(BooleanArray::new(exec.mask(output.node)?, None))
                 }
-                OutputKind::Tiers(_) => cast(exec.operand(output.node)?.array(), &DataType::Utf8)?,
+                OutputKind::Tiers(_) => {
+                    let labels = exec.operand(output.node)?.array().clone();
+                    if labels.data_type() == &DataType::Utf8 {
+                        labels
+                    } else {
+                        cast(&labels, &DataType::Utf8)?
+                    }
+                }
             });
         }
         let first_carry = 1 + self.outputs().len();

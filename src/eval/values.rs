@@ -11,10 +11,10 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanBufferBuilder, DictionaryArray,
-    Float64Array, Int32Array, Int64Array, OffsetSizeTrait, PrimitiveArray, StringArray,
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, DictionaryArray, Float64Array, Int64Array,
+    OffsetSizeTrait, PrimitiveArray, StringArray,
 };
-use arrow::buffer::{BooleanBuffer, NullBuffer};
+use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer};
 use arrow::compute::kernels::numeric;
 use arrow::compute::{cast, take};
 use arrow::datatypes::{
@@ -34,13 +34,13 @@ pub(crate) fn arith(op: ArithOp, left: &Operand, right: &Operand) -> Result<Oper
     let types = (left.array().data_type(), right.array().data_type());
     match (types, op) {
         ((DataType::Int64, DataType::Int64), ArithOp::Add) => {
-            binary::<Int64Type, Int64Type, Int64Type>(left, right, i64::checked_add)
+            binary::<Int64Type, Int64Type, Int64Type>(left, right, checked(i64::overflowing_add))
         }
         ((DataType::Int64, DataType::Int64), ArithOp::Sub) => {
-            binary::<Int64Type, Int64Type, Int64Type>(left, right, i64::checked_sub)
+            binary::<Int64Type, Int64Type, Int64Type>(left, right, checked(i64::overflowing_sub))
         }
         ((DataType::Int64, DataType::Int64), ArithOp::Mul) => {
-            binary::<Int64Type, Int64Type, Int64Type>(left, right, i64::checked_mul)
+            binary::<Int64Type, Int64Type, Int64Type>(left, right, checked(i64::overflowing_mul))
         }
         ((DataType::Int64, DataType::Int64), ArithOp::Div) => {
             binary::<Int64Type, Int64Type, Float64Type>(left, right, |a, b| {
@@ -69,29 +69,32 @@ pub(crate) fn arith(op: ArithOp, left: &Operand, right: &Operand) -> Result<Oper
     }
 }
 
-/// Real division; division by zero gives missing, and so does a NaN result.
-fn divide(a: f64, b: f64) -> Option<f64> {
-    if b == 0.0 {
-        return None;
+/// An overflowing int operation as (value, present): overflow gives missing.
+fn checked(op: fn(i64, i64) -> (i64, bool)) -> impl Fn(i64, i64) -> (i64, bool) {
+    move |a, b| {
+        let (v, overflow) = op(a, b);
+        (v, !overflow)
     }
-    normal_float(a / b)
+}
+
+/// Real division; division by zero gives missing, and so does a NaN result.
+fn divide(a: f64, b: f64) -> (f64, bool) {
+    let (v, ok) = normal_float(a / b);
+    (v, ok && b != 0.0)
 }
 
 /// NaN → missing, `-0.0` → `0.0`.
-fn normal_float(v: f64) -> Option<f64> {
-    if v.is_nan() {
-        None
-    } else if v == 0.0 {
-        Some(0.0)
-    } else {
-        Some(v)
-    }
+fn normal_float(v: f64) -> (f64, bool) {
+    // `v + 0.0` turns -0.0 into 0.0 and leaves every other value alone
+    (v + 0.0, !v.is_nan())
 }
 
 /// `-a` (the negation of the smallest int is missing).
 pub(crate) fn neg(value: &Operand) -> Result<Operand> {
     match value.array().data_type() {
-        DataType::Int64 => unary::<Int64Type, Int64Type>(value, i64::checked_neg),
+        DataType::Int64 => {
+            unary::<Int64Type, Int64Type>(value, |v| (v.wrapping_neg(), v != i64::MIN))
+        }
         DataType::Float64 => unary::<Float64Type, Float64Type>(value, |v| normal_float(-v)),
         other => Err(unexpected("negation", other)),
     }
@@ -101,7 +104,7 @@ pub(crate) fn neg(value: &Operand) -> Result<Operand> {
 pub(crate) fn to_float(value: &Operand) -> Result<Operand> {
     match value.array().data_type() {
         DataType::Float64 => Ok(value.clone()),
-        _ => unary::<Int64Type, Float64Type>(value, |v| Some(v as f64)),
+        _ => unary::<Int64Type, Float64Type>(value, |v| (v as f64, true)),
     }
 }
 
@@ -110,57 +113,55 @@ pub(crate) fn to_float(value: &Operand) -> Result<Operand> {
 pub(crate) fn date_of(value: &Operand) -> Result<Operand> {
     match value.array().data_type() {
         DataType::Date32 => Ok(value.clone()),
-        _ => {
-            unary::<TimestampMicrosecondType, Date32Type>(value, |v| Some(dates::day_of_micros(v)))
-        }
+        _ => unary::<TimestampMicrosecondType, Date32Type>(value, |v| {
+            (dates::day_of_micros(v), true)
+        }),
     }
 }
 
 /// `days_since(d)`: as-of − d, in days.
 pub(crate) fn days_since(value: &Operand, as_of: i32) -> Result<Operand> {
-    unary::<Date32Type, Int64Type>(value, |d| Some(i64::from(as_of) - i64::from(d)))
+    unary::<Date32Type, Int64Type>(value, |d| (i64::from(as_of) - i64::from(d), true))
 }
 
 /// `year(d)`.
 pub(crate) fn year(value: &Operand) -> Result<Operand> {
-    unary::<Date32Type, Int64Type>(value, |d| Some(dates::year_month_of_days(d).0))
+    unary::<Date32Type, Int64Type>(value, |d| (dates::year_month_of_days(d).0, true))
 }
 
 /// `month(d)`.
 pub(crate) fn month(value: &Operand) -> Result<Operand> {
-    unary::<Date32Type, Int64Type>(value, |d| Some(dates::year_month_of_days(d).1))
+    unary::<Date32Type, Int64Type>(value, |d| (dates::year_month_of_days(d).1, true))
 }
 
-/// One value per row through `f`; missing in, or `None` out, gives missing.
+/// One value per row through `f`, which gives the value and whether it is
+/// present; a missing input gives missing. Two tight passes over the value slice
+/// (values, then validity) instead of one branchy pass, so they vectorise.
 fn unary<A: ArrowPrimitiveType, O: ArrowPrimitiveType>(
     value: &Operand,
-    f: impl Fn(A::Native) -> Option<O::Native>,
+    f: impl Fn(A::Native) -> (O::Native, bool),
 ) -> Result<Operand> {
     let input = value
         .array()
         .as_primitive_opt::<A>()
         .ok_or_else(|| unexpected("function", value.array().data_type()))?;
-    let mut valid = BooleanBufferBuilder::new(input.len());
-    let values: Vec<O::Native> = (0..input.len())
-        .map(|i| {
-            let out = if input.is_valid(i) {
-                f(input.value(i))
-            } else {
-                None
-            };
-            valid.append(out.is_some());
-            out.unwrap_or_default()
-        })
-        .collect();
-    let array = PrimitiveArray::<O>::new(values.into(), Some(NullBuffer::new(valid.finish())));
+    let raw = input.values();
+    let values: Vec<O::Native> = raw.iter().map(|v| f(*v).0).collect();
+    let ok = BooleanBuffer::collect_bool(raw.len(), |i| f(raw[i]).1);
+    let valid = match input.nulls() {
+        Some(nulls) => nulls.inner() & &ok,
+        None => ok,
+    };
+    let array = PrimitiveArray::<O>::new(values.into(), Some(NullBuffer::new(valid)));
     Ok(value.with(Arc::new(array)))
 }
 
-/// Two values per row through `f`; a scalar side stands for every row.
+/// Two values per row through `f` (value, present); a scalar side stands for
+/// every row. Same two-pass shape as [`unary`].
 fn binary<A: ArrowPrimitiveType, B: ArrowPrimitiveType, O: ArrowPrimitiveType>(
     left: &Operand,
     right: &Operand,
-    f: impl Fn(A::Native, B::Native) -> Option<O::Native>,
+    f: impl Fn(A::Native, B::Native) -> (O::Native, bool),
 ) -> Result<Operand> {
     let l = left
         .array()
@@ -172,29 +173,59 @@ fn binary<A: ArrowPrimitiveType, B: ArrowPrimitiveType, O: ArrowPrimitiveType>(
         .ok_or_else(|| unexpected("arithmetic", right.array().data_type()))?;
     let (ls, rs) = (left.is_scalar(), right.is_scalar());
     let len = if ls { r.len() } else { l.len() };
-    if (!ls && l.len() != len)
-        || (!rs && r.len() != len)
-        || (ls && l.is_empty())
-        || (rs && r.is_empty())
-    {
+    let fits = |scalar: bool, n: usize| if scalar { n == 1 } else { n == len };
+    if !fits(ls, l.len()) || !fits(rs, r.len()) {
         return Err(ArrowError::InvalidArgumentError(
             "arithmetic on arrays of different lengths".into(),
         ));
     }
-    let mut valid = BooleanBufferBuilder::new(len);
-    let values: Vec<O::Native> = (0..len)
-        .map(|i| {
-            let (li, ri) = (if ls { 0 } else { i }, if rs { 0 } else { i });
-            let out = if l.is_valid(li) && r.is_valid(ri) {
-                f(l.value(li), r.value(ri))
-            } else {
-                None
-            };
-            valid.append(out.is_some());
-            out.unwrap_or_default()
-        })
-        .collect();
-    let array = PrimitiveArray::<O>::new(values.into(), Some(NullBuffer::new(valid.finish())));
+    let (lv, rv) = (l.values(), r.values());
+    let (values, ok): (Vec<O::Native>, BooleanBuffer) = match (ls, rs) {
+        (false, true) => {
+            let b = rv[0];
+            (
+                lv.iter().map(|a| f(*a, b).0).collect(),
+                BooleanBuffer::collect_bool(len, |i| f(lv[i], b).1),
+            )
+        }
+        (true, false) => {
+            let a = lv[0];
+            (
+                rv.iter().map(|b| f(a, *b).0).collect(),
+                BooleanBuffer::collect_bool(len, |i| f(a, rv[i]).1),
+            )
+        }
+        _ => {
+            let at = |i: usize| (lv[if ls { 0 } else { i }], rv[if rs { 0 } else { i }]);
+            (
+                (0..len)
+                    .map(|i| {
+                        let (a, b) = at(i);
+                        f(a, b).0
+                    })
+                    .collect(),
+                BooleanBuffer::collect_bool(len, |i| {
+                    let (a, b) = at(i);
+                    f(a, b).1
+                }),
+            )
+        }
+    };
+    let presence = |nulls: Option<&NullBuffer>, scalar: bool| -> Option<BooleanBuffer> {
+        match nulls {
+            None => None,
+            Some(nulls) if scalar => Some(super::operand::constant(nulls.is_valid(0), len)),
+            Some(nulls) => Some(nulls.inner().clone()),
+        }
+    };
+    let mut valid = ok;
+    if let Some(p) = presence(l.nulls(), ls) {
+        valid &= &p;
+    }
+    if let Some(p) = presence(r.nulls(), rs) {
+        valid &= &p;
+    }
+    let array = PrimitiveArray::<O>::new(values.into(), Some(NullBuffer::new(valid)));
     Ok(Operand::combine(left, right, Arc::new(array)))
 }
 
@@ -276,13 +307,17 @@ pub(crate) fn list_lengths(array: &ArrayRef) -> Result<Vec<i64>> {
 }
 
 /// The tier labels: for each row the first tier whose condition holds
-/// (`None` = `otherwise`), missing when none does. A dictionary of the labels.
+/// (`None` = `otherwise`), missing when none does. A plain `Utf8` array, built
+/// directly from the label bytes (arrow's dictionary→string cast is several
+/// times slower here, and the output wants `Utf8`).
 pub(crate) fn tiers(
     conditions: &[Option<&BooleanBuffer>],
     labels: &[String],
     len: usize,
 ) -> Result<ArrayRef> {
-    let mut keys = vec![0i32; len];
+    // keys[i] = index of the winning label; labels.len() (the empty entry) = none
+    let unmatched = labels.len();
+    let mut keys = vec![unmatched as u32; len];
     let mut remaining = BooleanBuffer::new_set(len);
     for (tier, condition) in conditions.iter().enumerate() {
         let hit = match condition {
@@ -291,7 +326,7 @@ pub(crate) fn tiers(
         };
         for row in hit.set_indices() {
             if let Some(key) = keys.get_mut(row) {
-                *key = tier as i32;
+                *key = tier as u32;
             }
         }
         remaining = &remaining & &!&hit;
@@ -299,11 +334,36 @@ pub(crate) fn tiers(
             break;
         }
     }
-    let keys = Int32Array::new(keys.into(), Some(NullBuffer::new(!&remaining)));
-    let values = StringArray::from(labels.to_vec());
-    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
-        keys,
-        Arc::new(values),
+    let table: Vec<&[u8]> = labels
+        .iter()
+        .map(|l| l.as_bytes())
+        .chain([&[][..]])
+        .collect();
+    let mut counts = vec![0usize; table.len()];
+    for key in &keys {
+        if let Some(c) = counts.get_mut(*key as usize) {
+            *c += 1;
+        }
+    }
+    let total: usize = counts.iter().zip(&table).map(|(c, l)| c * l.len()).sum();
+    if i32::try_from(total).is_err() {
+        return Err(ArrowError::InvalidArgumentError(
+            "tier labels exceed 2 GiB in one batch".into(),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(total);
+    let mut offsets = Vec::with_capacity(len + 1);
+    offsets.push(0i32);
+    for key in &keys {
+        bytes.extend_from_slice(table.get(*key as usize).copied().unwrap_or_default());
+        offsets.push(bytes.len() as i32);
+    }
+    let offsets = OffsetBuffer::new(offsets.into());
+    let matched = NullBuffer::new(!&remaining);
+    Ok(Arc::new(StringArray::try_new(
+        offsets,
+        bytes.into(),
+        Some(matched),
     )?))
 }
 
@@ -337,11 +397,7 @@ pub(crate) fn normalize_floats(floats: &Float64Array) -> Float64Array {
     if !floats.values().iter().any(odd) {
         return floats.clone();
     }
-    let values: Vec<f64> = floats
-        .values()
-        .iter()
-        .map(|v| if *v == 0.0 { 0.0 } else { *v })
-        .collect();
+    let values: Vec<f64> = floats.values().iter().map(|v| v + 0.0).collect();
     let not_nan = BooleanBuffer::collect_bool(floats.len(), |i| !floats.value(i).is_nan());
     let valid = match floats.nulls() {
         Some(nulls) => nulls.inner() & &not_nan,

@@ -18,6 +18,7 @@ use arrow::util::display::array_value_to_string;
 use chrono::{DateTime, NaiveDate};
 
 use segmint::check::{self, ir};
+use segmint::data::BatchSource;
 use segmint::diagnostic::Diagnostics;
 use segmint::eval::{self, MemorySource, reference};
 use segmint::plan::{self, PlanOptions};
@@ -227,7 +228,11 @@ pub fn from_csv(program: &ir::Program, csv: &str, batch_size: usize) -> MemorySo
 }
 
 /// The vectorised engine's membership table, in one batch.
-pub fn engine(program: &ir::Program, options: &PlanOptions, source: &MemorySource) -> RecordBatch {
+pub fn engine(
+    program: &ir::Program,
+    options: &PlanOptions,
+    source: &dyn BatchSource,
+) -> RecordBatch {
     let plan = plan::compile(program, options).unwrap();
     let mut batches = Vec::new();
     eval::run(&plan, source, &mut |b| {
@@ -239,7 +244,11 @@ pub fn engine(program: &ir::Program, options: &PlanOptions, source: &MemorySourc
 }
 
 /// The reference interpreter's membership table.
-pub fn oracle(program: &ir::Program, options: &PlanOptions, source: &MemorySource) -> RecordBatch {
+pub fn oracle(
+    program: &ir::Program,
+    options: &PlanOptions,
+    source: &dyn BatchSource,
+) -> RecordBatch {
     reference::evaluate(program, options, source).unwrap()
 }
 
@@ -272,3 +281,26 @@ pub fn to_csv(batch: &RecordBatch) -> String {
 }
 
 use arrow::array::Array as _;
+
+/// The first `rows` rows of another source (keeps the naive reference fast).
+pub struct Head<'a>(pub &'a dyn BatchSource, pub usize);
+
+impl BatchSource for Head<'_> {
+    fn batches(
+        &self,
+        columns: &[ir::FieldId],
+    ) -> Result<segmint::data::BatchIter<'_>, segmint::data::DataError> {
+        let mut left = self.1;
+        let inner = self.0.batches(columns)?;
+        Ok(Box::new(inner.map_while(move |batch| {
+            if left == 0 {
+                return None;
+            }
+            Some(batch.map(|b| {
+                let take = left.min(b.num_rows());
+                left -= take;
+                b.slice(0, take)
+            }))
+        })))
+    }
+}
