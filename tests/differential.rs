@@ -250,10 +250,8 @@ impl Gen<'_> {
     /// A value of `ty`: mostly fields, sometimes computed.
     fn value(&mut self, ty: &Type, depth: u32) -> Expr {
         let computed = depth > 0 && self.rng.chance(60);
-        if computed {
-            if let Some(e) = self.computed(ty, depth - 1) {
-                return e;
-            }
+        if computed && let Some(e) = self.computed(ty, depth - 1) {
+            return e;
         }
         match self.field(ty) {
             Some(e) if !self.rng.chance(10) => e,
