@@ -15,6 +15,43 @@
 //!
 //! `eval::reference` is a row-by-row interpreter of `ir::Program`, the oracle the
 //! vectorised engine is tested against.
+//!
+//! # Example
+//!
+//! Check a schema and a segment from text, then evaluate it over columns in memory:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow::array::{AsArray, Int64Array, StringArray};
+//! use segmint::{check, diagnostic::Diagnostics, eval, plan, source::Sources, syntax};
+//!
+//! let mut sources = Sources::new();
+//! let id = sources.add(
+//!     "example.seg",
+//!     "schema customers { key id: string  orders_count: int }\n\
+//!      segment repeat_buyers { where orders_count >= 2 }",
+//! );
+//! let mut diagnostics = Diagnostics::new();
+//! let file = syntax::parse(sources.get(id).unwrap(), &mut diagnostics);
+//! let program = check::check(&[file], &mut diagnostics).expect("no errors");
+//!
+//! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+//! let plan = plan::compile(&program, &plan::PlanOptions::new(as_of)).unwrap();
+//! let key = program.schema.key;
+//! let orders = program.schema.lookup("orders_count").unwrap();
+//! let data = eval::MemorySource::new(3, 1024)
+//!     .with_column(key, Arc::new(StringArray::from(vec!["a", "b", "c"])))
+//!     .with_column(orders, Arc::new(Int64Array::from(vec![Some(1), Some(5), None])));
+//!
+//! let mut members = Vec::new();
+//! eval::run(&plan, &data, &mut |batch| {
+//!     members.extend(batch.column(1).as_boolean().iter().map(|m| m == Some(true)));
+//!     Ok(())
+//! })
+//! .unwrap();
+//! // `c` has no order count: a criterion about a missing value is false.
+//! assert_eq!(members, [false, true, false]);
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
