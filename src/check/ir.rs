@@ -528,3 +528,28 @@ impl Program {
             .map(|i| SegmentId(i as u32))
     }
 }
+
+impl Function {
+    /// The function's name as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Lower => "lower",
+            Function::Upper => "upper",
+            Function::LengthString | Function::LengthList => "length",
+            Function::DaysSince => "days_since",
+            Function::Year => "year",
+            Function::Month => "month",
+        }
+    }
+}
+
+impl RankScore {
+    /// The function's name as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankScore::Quintile => "quintile",
+            RankScore::Decile => "decile",
+            RankScore::Percentile => "percentile",
+        }
+    }
+}

@@ -4,10 +4,7 @@
 //! The walk knows which event table an aggregate's filter ranges over, because an
 //! [`ExprKind::EventField`] means nothing without it.
 
-use crate::check::ir::{
-    Aggregate, EventFieldId, EventsId, Expr, ExprKind, Function, Program, RankScore,
-};
-use crate::syntax::ast::AggregateFn;
+use crate::check::ir::{Aggregate, EventFieldId, EventsId, Expr, ExprKind, Program};
 
 /// The event table whose fields are in scope (inside an aggregate's filter), if any.
 pub(super) type Scope = Option<EventsId>;
@@ -74,12 +71,12 @@ pub(super) fn describe(program: &Program, scope: Scope, expr: &Expr) -> Option<S
         ExprKind::DateOf(inner) | ExprKind::ToFloat(inner) => describe(program, scope, inner),
         ExprKind::Call { function, arg } => Some(format!(
             "{}({})",
-            function_name(*function),
+            function.as_str(),
             describe(program, scope, arg)?
         )),
         ExprKind::Rank { score, value } => Some(format!(
             "{}({})",
-            score_name(*score),
+            score.as_str(),
             describe(program, scope, value)?
         )),
         ExprKind::Aggregate(aggregate) => Some(describe_aggregate(program, aggregate)),
@@ -106,38 +103,6 @@ fn describe_aggregate(program: &Program, aggregate: &Aggregate) -> String {
     } else {
         ""
     };
-    let function = aggregate_name(aggregate.function);
+    let function = aggregate.function.as_str();
     format!("{function}({table_name}{field}{more})")
-}
-
-fn function_name(function: Function) -> &'static str {
-    match function {
-        Function::Lower => "lower",
-        Function::Upper => "upper",
-        Function::LengthString | Function::LengthList => "length",
-        Function::DaysSince => "days_since",
-        Function::Year => "year",
-        Function::Month => "month",
-    }
-}
-
-fn score_name(score: RankScore) -> &'static str {
-    match score {
-        RankScore::Quintile => "quintile",
-        RankScore::Decile => "decile",
-        RankScore::Percentile => "percentile",
-    }
-}
-
-fn aggregate_name(function: AggregateFn) -> &'static str {
-    match function {
-        AggregateFn::Count => "count",
-        AggregateFn::Sum => "sum",
-        AggregateFn::Avg => "avg",
-        AggregateFn::Min => "min",
-        AggregateFn::Max => "max",
-        AggregateFn::First => "first",
-        AggregateFn::Last => "last",
-        AggregateFn::Exists => "exists",
-    }
 }

@@ -635,3 +635,31 @@ pub enum Literal {
     /// `2024-01-31T10:00:00Z`
     Timestamp(String),
 }
+
+impl AggregateFn {
+    /// The function's name as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregateFn::Count => "count",
+            AggregateFn::Sum => "sum",
+            AggregateFn::Avg => "avg",
+            AggregateFn::Min => "min",
+            AggregateFn::Max => "max",
+            AggregateFn::First => "first",
+            AggregateFn::Last => "last",
+            AggregateFn::Exists => "exists",
+        }
+    }
+}
+
+impl StringOp {
+    /// The test as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StringOp::Contains => "contains",
+            StringOp::StartsWith => "starts with",
+            StringOp::EndsWith => "ends with",
+            StringOp::Matches => "matches",
+        }
+    }
+}
