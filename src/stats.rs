@@ -97,6 +97,33 @@ pub struct Overlap {
     pub counts: Vec<Vec<u64>>,
 }
 
+impl Overlap {
+    /// The other segments sharing members with segment `i`, largest overlap first
+    /// (ties in output order), as (index, count); segments sharing nobody are left out.
+    pub fn partners(&self, i: usize) -> Vec<(usize, u64)> {
+        let Some(row) = self.counts.get(i) else {
+            return Vec::new();
+        };
+        let mut partners: Vec<(usize, u64)> = row
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(j, count)| j != i && count > 0)
+            .collect();
+        partners.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        partners
+    }
+
+    /// Segment `i`'s size (the diagonal).
+    pub fn size(&self, i: usize) -> u64 {
+        self.counts
+            .get(i)
+            .and_then(|row| row.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// Each segment's members split by the values of one field (shares of the segment).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Breakdown {
@@ -394,6 +421,24 @@ mod tests {
     }
 
     #[test]
+    fn partners_are_largest_first_ties_in_order_without_self_or_zero() {
+        let overlap = Overlap {
+            segments: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            counts: vec![
+                vec![9, 2, 5, 2],
+                vec![2, 3, 0, 0],
+                vec![5, 0, 5, 0],
+                vec![2, 0, 0, 2],
+            ],
+        };
+        assert_eq!(overlap.partners(0), vec![(2, 5), (1, 2), (3, 2)]);
+        assert_eq!(overlap.partners(1), vec![(0, 2)]);
+        assert_eq!(overlap.partners(7), vec![]);
+        assert_eq!(overlap.size(0), 9);
+        assert_eq!(overlap.size(7), 0);
+    }
+
+    #[test]
     fn counts_segments_tiers_overlaps_and_breakdowns_across_batches() {
         let mut counter = Counter::new(layout());
         counter.add(&batch()).unwrap();
@@ -415,7 +460,10 @@ mod tests {
                 (None, 2)
             ]
         );
-        assert_eq!(stats.overlap.unwrap().counts, vec![vec![4, 2], vec![2, 4]]);
+        let overlap = stats.overlap.unwrap();
+        assert_eq!(overlap.counts, vec![vec![4, 2], vec![2, 4]]);
+        assert_eq!(overlap.partners(0), vec![(1, 2)]);
+        assert_eq!(overlap.size(1), 4);
         let vip_by_country: Vec<_> = stats.by.unwrap().segments[0]
             .values
             .iter()

@@ -63,6 +63,23 @@ fn duplicate_across_files_shows_both_files() {
 }
 
 #[test]
+fn schema_field_wins_over_a_segment_of_its_name_in_any_file_order() {
+    let schema = "schema customers {\n  key id: int\n  age: int?\n  optin: bool\n}\n";
+    let segments = "segment age { where optin }\nsegment older { where age > 30 }\n";
+    // `a.seg` sorts before `schema.seg`, `z.seg` after it: both must give the same.
+    for name in ["a.seg", "z.seg"] {
+        let files = [(name, segments), ("schema.seg", schema)];
+        let mut sorted = files;
+        sorted.sort_by_key(|(path, _)| *path);
+        let compiled = support::compile_files(&sorted);
+        let expected = format!(
+            "error[duplicate_name] {name}:1:9-1:12: segment `age` is defined more than once\n  label: defined again here\n  secondary schema.seg:3:3-3:6: first defined here\n  help: names must be unique across fields, segments and tiers; rename one of them\n"
+        );
+        assert_eq!(support::rendered(&compiled), expected, "order with {name}");
+    }
+}
+
+#[test]
 fn deep_nesting_is_reported_not_overflowed() {
     let fine = 100;
     for depth in [fine, 150, 1_000, 20_000] {

@@ -269,6 +269,32 @@ fn check_finds_segmint_toml_in_a_parent_folder() {
 }
 
 #[test]
+fn check_same_file_by_two_paths_is_read_once() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    snapshot!(
+        test,
+        test.command(&["check", "./segments/busy.seg", "segments"])
+    );
+}
+
+#[test]
+fn check_same_file_by_absolute_path_is_read_once() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    let absolute = test.path("segments/busy.seg");
+    let mut command = test.command(&["check", "segments"]);
+    command.arg(absolute);
+    snapshot!(test, command);
+}
+
+#[cfg(unix)]
+#[test]
+fn check_symlinked_folder_is_read_once() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    std::os::unix::fs::symlink(test.path("segments"), test.path("link")).unwrap();
+    snapshot!(test, test.command(&["check", "segments", "link"]));
+}
+
+#[test]
 fn check_bad_segmint_toml_exits_2() {
     let test = CliTest::project(&[(
         "segmint.toml",
@@ -301,6 +327,29 @@ fn explain_segment_shows_criteria_tree_and_plan() {
 fn explain_tiers_block() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["explain", "value_tier"]));
+}
+
+const REFERRING: &str = "\
+segment valued_regulars {
+  where regulars and value_tier in [\"gold\", \"silver\"]
+}
+
+tiers age_band {
+  senior: age >= 65
+  adult: otherwise
+}
+";
+
+#[test]
+fn explain_shows_only_the_plan_of_the_item_and_what_it_refers_to() {
+    let test = CliTest::project(&[("segments/referring.seg", REFERRING)]);
+    snapshot!(test, test.command(&["explain", "valued_regulars"]));
+}
+
+#[test]
+fn explain_tiers_block_leaves_out_other_tiers_blocks() {
+    let test = CliTest::project(&[("segments/referring.seg", REFERRING)]);
+    snapshot!(test, test.command(&["explain", "age_band"]));
 }
 
 #[test]
@@ -402,6 +451,27 @@ fn eval_selected_segments_only() {
 }
 
 #[test]
+fn eval_one_row_says_row() {
+    let one_row = DATA.lines().take(2).collect::<Vec<_>>().join("\n") + "\n";
+    let test = CliTest::project(&[("data/customers.csv", one_row.as_str())]);
+    snapshot!(test, test.command(&["eval", "--output", "members.csv"]));
+}
+
+#[test]
+fn eval_warning_count_goes_to_stderr_only() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    let output = test.command(&["eval"]).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success());
+    assert!(!stdout.contains("warning"), "{stdout}");
+    assert!(
+        stderr.contains("warning: the segment files have 1 warning"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn eval_unknown_segment_exits_2() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["eval", "--segment", "germn"]));
@@ -464,6 +534,39 @@ fn stats_overlap_and_by_enum_field_table() {
     snapshot!(
         test,
         test.command(&["stats", "--overlap", "--by", "rejection_reason"])
+    );
+}
+
+const MORE_SEGMENTS: &str = "\
+segment opted_in {
+  where newsletter_opt_in
+}
+
+segment big_spenders {
+  where lifetime_value >= 100
+}
+
+segment adults {
+  where age >= 18
+}
+
+segment nobody {
+  where orders_count > 1000
+}
+";
+
+#[test]
+fn stats_overlap_table_names_each_segments_largest_overlaps() {
+    let test = CliTest::project(&[("segments/more.seg", MORE_SEGMENTS)]);
+    snapshot!(test, test.command(&["stats", "--overlap"]));
+}
+
+#[test]
+fn stats_overlap_markdown_keeps_the_whole_numbered_matrix() {
+    let test = CliTest::project(&[("segments/more.seg", MORE_SEGMENTS)]);
+    snapshot!(
+        test,
+        test.command(&["stats", "--overlap", "--format", "markdown"])
     );
 }
 

@@ -207,9 +207,10 @@ fn variants() -> (RecordBatch, ir::Schema) {
         ),
         ("ints", Arc::new(large_list)),
         ("strings", Arc::new(string_list.finish())),
+        ("id", Arc::new(Int64Array::from(vec![1, 2]))),
     ]);
     let status = enum_of(&["gold", "silver"]);
-    let schema = schema(&[
+    let mut schema = schema(&[
         ("i8", Type::Int, true),
         ("i16", Type::Int, true),
         ("i32", Type::Int, true),
@@ -230,13 +231,19 @@ fn variants() -> (RecordBatch, ir::Schema) {
         ("ts_ns", Type::Timestamp, true),
         ("ints", Type::ListInt, true),
         ("strings", Type::ListString, true),
+        ("id", Type::Int, false),
     ]);
+    // Every other column has a missing value, which a key may not have.
+    schema.key = FieldId(20);
     (batch, schema)
 }
 
 /// Checks that every variant column came back canonical with the right value.
 fn assert_canonical(out: &RecordBatch, schema: &ir::Schema) {
     for (i, field) in schema.fields.iter().enumerate() {
+        if FieldId(i as u32) == schema.key {
+            continue;
+        }
         let column = out.column(i);
         assert_eq!(column.len(), 2, "{}", field.name);
         assert!(
@@ -555,11 +562,182 @@ fn json_malformed_timestamp_names_the_line() {
         ("customer_id", Type::String, false),
         ("last_order_at", Type::Timestamp, true),
     ]);
-    let file = DataFile::open(&fixture("bad_timestamp.jsonl"), &schema).unwrap();
+    // Within the first 1,000 records, so found at open.
     insta::assert_snapshot!(
         "jsonl_bad_timestamp",
-        message(read_err(&file, &all_ids(&schema)), None)
+        message(open_err(&fixture("bad_timestamp.jsonl"), &schema), None)
     );
+}
+
+/// Key `id`, then `n: int`, `d: date?`, `s: string?`.
+fn json_schema() -> ir::Schema {
+    schema(&[
+        ("id", Type::String, false),
+        ("n", Type::Int, false),
+        ("d", Type::Date, true),
+        ("s", Type::String, true),
+    ])
+}
+
+/// A JSON lines file in a temporary folder; the folder lives as long as the guard.
+fn jsonl(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("customers.jsonl");
+    fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn row_count(file: &DataFile, columns: &[FieldId]) -> usize {
+    file.batches(columns)
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum()
+}
+
+#[test]
+fn json_lines_without_records_are_zero_rows() {
+    let schema = json_schema();
+    for text in ["", "\n", "\n  \n\r\n"] {
+        let (_dir, path) = jsonl(text);
+        let file = DataFile::open(&path, &schema).unwrap();
+        assert_eq!(row_count(&file, &all_ids(&schema)), 0, "{text:?}");
+    }
+}
+
+#[test]
+fn json_syntax_errors_name_the_real_line() {
+    let good = "{\"id\":\"a\",\"n\":1}\n";
+    let cases = [
+        // truncated line 6, then more records
+        format!("{}{{\"id\":\"z\",\"n\":1,\n{good}", good.repeat(5)),
+        // not JSON on line 2
+        format!("{good}not json\n{good}"),
+        // blank lines count
+        format!("\n{good}\n{{\"id\": }}\n"),
+        // not an object
+        format!("{good}[1, 2]\n"),
+    ];
+    let messages: Vec<String> = cases
+        .iter()
+        .map(|text| {
+            let (dir, path) = jsonl(text);
+            message(open_err(&path, &json_schema()), Some(dir.path()))
+        })
+        .collect();
+    insta::assert_snapshot!("json_syntax_errors", messages.join("\n"));
+}
+
+#[test]
+fn json_syntax_error_after_the_sample_names_the_real_line() {
+    let good = "{\"id\":\"a\",\"n\":1}\n\n";
+    let text = format!("{}{{\"id\":\"z\",\"n\":1,\n{good}", good.repeat(1_200));
+    let (dir, path) = jsonl(&text);
+    let schema = json_schema();
+    let file = DataFile::open(&path, &schema).unwrap();
+    insta::assert_snapshot!(
+        "json_late_syntax_error",
+        message(read_err(&file, &all_ids(&schema)), Some(dir.path()))
+    );
+}
+
+#[test]
+fn json_type_errors_name_the_line() {
+    let good = "{\"id\":\"a\",\"n\":1}\n";
+    let cases = [
+        format!("{good}{{\"id\":\"b\",\"n\":2.5}}\n"),
+        format!("{good}\n{{\"id\":\"b\",\"n\":9223372036854775808}}\n"),
+        format!("{good}{{\"id\":\"b\",\"n\":2,\"d\":\"2023-02-30\"}}\n"),
+        format!("{good}{{\"id\":\"b\",\"n\":2,\"s\":5}}\n"),
+        "{\"id\":7,\"n\":2}\n".to_string(),
+    ];
+    let messages: Vec<String> = cases
+        .iter()
+        .map(|text| {
+            let (dir, path) = jsonl(text);
+            message(open_err(&path, &json_schema()), Some(dir.path()))
+        })
+        .collect();
+    insta::assert_snapshot!("json_type_errors", messages.join("\n"));
+}
+
+#[test]
+fn json_int_out_of_range_after_the_sample_names_the_line() {
+    let mut text = "{\"id\":\"a\",\"n\":1}\n".repeat(1_500);
+    text.push_str("\n{\"id\":\"b\",\"n\":9223372036854775808}\n");
+    let (dir, path) = jsonl(&text);
+    let schema = json_schema();
+    let file = DataFile::open(&path, &schema).unwrap();
+    insta::assert_snapshot!(
+        "json_late_int_out_of_range",
+        message(read_err(&file, &all_ids(&schema)), Some(dir.path()))
+    );
+}
+
+#[test]
+fn json_nullable_field_omitted_everywhere_is_all_missing() {
+    let (_dir, path) = jsonl("{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":2}\n");
+    let schema = json_schema();
+    let file = DataFile::open(&path, &schema).unwrap();
+    let out = read_all(&file, &all_ids(&schema));
+    assert_eq!(out.num_rows(), 2);
+    assert_eq!(out.column(2).null_count(), 2);
+    assert_eq!(out.column(3).null_count(), 2);
+    assert!(file.warnings().is_empty(), "{:?}", file.warnings());
+}
+
+#[test]
+fn json_required_field_omitted_everywhere_is_a_missing_column() {
+    let (dir, path) = jsonl("{\"id\":\"a\",\"s\":\"x\"}\n{\"id\":\"b\"}\n");
+    insta::assert_snapshot!(
+        "json_required_field_omitted",
+        message(open_err(&path, &json_schema()), Some(dir.path()))
+    );
+}
+
+#[test]
+fn a_missing_key_is_an_error_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("customers.csv");
+    fs::write(&csv, "id,n\na,1\n,2\n").unwrap();
+    let json = dir.path().join("customers.jsonl");
+    fs::write(&json, "{\"id\":\"a\",\"n\":1}\n{\"id\":null,\"n\":3}\n").unwrap();
+    let omitted = dir.path().join("omitted.jsonl");
+    fs::write(&omitted, "{\"id\":\"a\",\"n\":1}\n{\"n\":3}\n").unwrap();
+    let schema = schema(&[("id", Type::String, false), ("n", Type::Int, false)]);
+    let messages: Vec<String> = [csv, json, omitted]
+        .iter()
+        .map(|path| {
+            let file = DataFile::open(path, &schema).unwrap();
+            message(read_err(&file, &all_ids(&schema)), Some(dir.path()))
+        })
+        .collect();
+    insta::assert_snapshot!("missing_key", messages.join("\n"));
+}
+
+#[test]
+fn the_key_is_checked_in_later_batches_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("customers.arrow");
+    let mut ids: Vec<Option<i64>> = (0..100_000).map(Some).collect();
+    ids[70_000] = None;
+    write_ipc_file(
+        &path,
+        &batch(vec![("id", Arc::new(Int64Array::from(ids)) as ArrayRef)]),
+    );
+    let schema = schema(&[("id", Type::Int, false)]);
+    let file = DataFile::open(&path, &schema).unwrap();
+    let err = message(read_err(&file, &[FieldId(0)]), Some(dir.path()));
+    assert!(err.contains("row 70001 has no value"), "{err}");
+}
+
+#[test]
+fn duplicate_keys_are_read_as_they_are() {
+    // Keys are assumed unique and not checked (docs/data.md: memory stays flat).
+    let (_dir, path) = jsonl("{\"id\":\"a\",\"n\":1}\n{\"id\":\"a\",\"n\":3}\n");
+    let schema = json_schema();
+    let file = DataFile::open(&path, &schema).unwrap();
+    assert_eq!(row_count(&file, &all_ids(&schema)), 2);
+    assert!(file.warnings().is_empty());
 }
 
 // ----- bad inputs: one clear sentence each ----------------------------------------
@@ -898,7 +1076,6 @@ fn zero_rows_give_a_header_only_output() {
         let schema = output_schema();
         if ext == "jsonl" {
             assert_eq!(fs::read_to_string(&path).unwrap(), "");
-            continue;
         }
         let file = DataFile::open(&path, &schema).unwrap();
         let rows: usize = file

@@ -160,6 +160,24 @@ fn a_one_megabyte_line_returns() {
 }
 
 #[test]
+fn human_output_stays_small_for_huge_garbage() {
+    // One 2 MB line of garbage, and 5,000 broken blocks: the human output is capped.
+    let one_line = "@".repeat(2_000_000);
+    let many_blocks = "segment a { where }\n".repeat(5_000);
+    for text in [one_line, many_blocks] {
+        let mut sources = Sources::new();
+        let id = sources.add("garbage.seg", text.as_str());
+        let mut diagnostics = Diagnostics::new();
+        let _ = syntax::parse(sources.get(id).unwrap(), &mut diagnostics);
+        assert!(!diagnostics.is_empty());
+        let all: Vec<_> = diagnostics.iter().cloned().collect();
+        let mut out = Vec::new();
+        segmint::diagnostic::render::human::render(&all, &sources, false, &mut out).unwrap();
+        assert!(out.len() < 50_000, "{} bytes of output", out.len());
+    }
+}
+
+#[test]
 fn every_truncation_of_every_fixture_returns() {
     for text in corpus() {
         // Every character boundary of small files; 120 evenly spaced cuts of large ones.

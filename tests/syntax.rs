@@ -117,6 +117,31 @@ fn blocks_around_a_broken_one_are_kept() {
     assert_eq!(diagnostics.len(), 2);
 }
 
+#[test]
+fn control_characters_are_named_and_escaped_never_shown_raw() {
+    for (text, expected) in [
+        (
+            "segment a { where age \0> 3 }\n",
+            "found a control character `\\u{0}`",
+        ),
+        (
+            "segment a { where age \u{1b}> 3 }\n",
+            "found a control character `\\u{1b}`",
+        ),
+    ] {
+        let mut sources = Sources::new();
+        let id = sources.add("control.seg", text);
+        let file = sources.get(id).unwrap();
+        let (_, diagnostics) = parse(file);
+        let rendered = render_diagnostics(file, &diagnostics);
+        assert_eq!(
+            rendered.lines().next().unwrap(),
+            format!("syntax_error 1:23-1:24 {expected}"),
+            "{text:?}"
+        );
+    }
+}
+
 fn check_spans(node: &Node, parent: Option<Span>, file: &SourceFile, path: &Path) {
     let here = node.span.or(parent);
     if let (Some(span), Some(parent)) = (node.span, parent) {

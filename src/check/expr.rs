@@ -91,7 +91,7 @@ impl<'a> Checker<'a> {
     /// Checks any expression.
     pub fn expr(&mut self, expr: &ast::Expr) -> Checked {
         if self.depth >= MAX_DEPTH {
-            return Err(self.too_deep(expr.span));
+            return Err(self.too_deep(expr));
         }
         self.depth += 1;
         let checked = self.dispatch(expr);
@@ -342,16 +342,21 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports nesting beyond [`MAX_DEPTH`] once per condition.
-    fn too_deep(&mut self, span: Span) -> Reported {
+    /// A left-folded chain `a + b + …` reaching the limit is called too long, not
+    /// nested: nothing in it looks nested to whoever wrote it.
+    fn too_deep(&mut self, expr: &ast::Expr) -> Reported {
+        let chain = matches!(&expr.kind, ast::ExprKind::Arith { left, .. }
+            if matches!(left.kind, ast::ExprKind::Arith { .. }));
+        let message = if chain {
+            "arithmetic chain too long to check"
+        } else {
+            "expression nested too deeply to check"
+        };
         if !self.too_deep {
             self.too_deep = true;
             self.out.push(
-                Diagnostic::new(
-                    Code::TooDeeplyNested,
-                    span,
-                    "expression nested too deeply to check",
-                )
-                .with_help("split it into segments that refer to each other"),
+                Diagnostic::new(Code::TooDeeplyNested, expr.span, message)
+                    .with_help("split it into segments that refer to each other"),
             );
         }
         Reported

@@ -167,17 +167,20 @@ pub(super) fn first_definitions(
     accepted
 }
 
-/// Fields, segments and tiers blocks in source order.
+/// The schema's fields first, then segments and tiers blocks in source order. Fields
+/// always come first so that the schema wins a clash whatever the file order: a
+/// segment named like a field is the duplicate, and uses of the name stay the field.
 fn definitions<'a>(files: &'a [ast::File], schema: Option<&'a ast::Schema>) -> Vec<Definition<'a>> {
-    let mut defs = Vec::new();
+    let mut defs: Vec<Definition<'a>> = schema
+        .iter()
+        .flat_map(|s| &s.fields)
+        .map(|f| Definition {
+            name: &f.name,
+            what: "field",
+        })
+        .collect();
     for item in files.iter().flat_map(|f| &f.items) {
         match item {
-            ast::Item::Schema(s) if schema.is_some_and(|chosen| std::ptr::eq(chosen, s)) => {
-                defs.extend(s.fields.iter().map(|f| Definition {
-                    name: &f.name,
-                    what: "field",
-                }));
-            }
             ast::Item::Segment(s) => defs.push(Definition {
                 name: &s.name,
                 what: "segment",

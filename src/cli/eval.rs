@@ -48,6 +48,9 @@ pub struct Prepared {
     pub plan: Plan,
     /// The opened, schema-checked data file.
     pub data: DataFile,
+    /// Whether the sink needs the key column (false: the key is not read and
+    /// comes out all missing; for callers that only count).
+    pub key: bool,
 }
 
 /// Compiles the plan (outputs `segments`, or all; carrying `carry`) and opens the data.
@@ -66,7 +69,11 @@ pub fn prepare(
     let plan = plan::compile(program, &options)?;
     let path = super::data_path(input.data.clone(), config)?;
     let data = DataFile::open(&path, &program.schema)?;
-    Ok(Prepared { plan, data })
+    Ok(Prepared {
+        plan,
+        data,
+        key: true,
+    })
 }
 
 /// Runs the plan, handing each membership batch to `sink`; then prints the data
@@ -81,7 +88,8 @@ pub fn execute(
         context.terminal.stderr_interactive,
         prepared.data.row_count(),
     );
-    let result = eval::run(&prepared.plan, &prepared.data, &mut |batch| {
+    let options = eval::RunOptions { key: prepared.key };
+    let result = eval::run_with(&prepared.plan, &prepared.data, options, &mut |batch| {
         progress.advance(batch.num_rows(), stderr);
         sink(batch)
     });
@@ -99,18 +107,16 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
+    let mut prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
+    // counting needs no keys: only a written table does
+    prepared.key = args.output.is_some();
     match &args.output {
         Some(path) => {
             let mut writer = OutputWriter::create(path, prepared.plan.membership_schema())?;
             let summary = execute(&prepared, context, &mut |batch| Ok(writer.write(&batch)?))?;
             writer.finish()?;
-            let rows = summary.rows;
-            writeln!(
-                context.stderr,
-                "wrote {rows} rows to {}",
-                super::shown(path)
-            )?;
+            let rows = super::output::counted(summary.rows, "row");
+            writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
         }
         None => {
             let mut counter = super::stats::counter(&program, &prepared.plan, false, None);

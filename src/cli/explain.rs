@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use super::{Context, ExitStatus, RunError};
+use super::{Context, ExitStatus, RunError, scope};
 use crate::check::ir::{
-    Aggregate, DateTarget, Direction, Duration, DurationUnit, EventsId, Expr, ExprKind, Function,
-    Literal, Program, RankScore, Side, StringOp, TierBlock,
+    Aggregate, DateTarget, Derived, Direction, Duration, DurationUnit, EventsId, Expr, ExprKind,
+    Function, Literal, Program, RankScore, Side, StringOp, TierBlock, TierId,
 };
 use crate::diagnostic::did_you_mean;
 use crate::lint::count_criteria;
@@ -40,12 +40,20 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     };
     let text = describe(&program, &args.name)?;
     write!(context.stdout, "{text}")?;
-    let selected = program.segment_named(&args.name).map(|_| args.name.clone());
+    // Only the explained item and what it refers to: other tiers blocks (always
+    // outputs of a full plan) would bury it.
+    let (root, selected) = match program.segment_named(&args.name) {
+        Some(id) => (Derived::Segment(id), vec![args.name.clone()]),
+        None => match program.tiers.iter().position(|t| t.name == args.name) {
+            Some(i) => (Derived::Tiers(TierId(i as u32)), Vec::new()),
+            None => return Ok(ExitStatus::Success),
+        },
+    };
     let options = PlanOptions {
-        segments: Some(selected.into_iter().collect()),
+        segments: Some(selected),
         ..PlanOptions::new(super::as_of(args.as_of, &config))
     };
-    let compiled_plan = plan::compile(&program, &options)?;
+    let compiled_plan = plan::compile(&scope::scoped(&program, root), &options)?;
     write!(context.stdout, "\nplan:\n{compiled_plan}")?;
     Ok(ExitStatus::Success)
 }
@@ -135,7 +143,7 @@ fn tree(
 }
 
 /// The direct sub-expressions, in the order written.
-fn children(expr: &Expr) -> Vec<&Expr> {
+pub(super) fn children(expr: &Expr) -> Vec<&Expr> {
     match &expr.kind {
         ExprKind::Or(items) | ExprKind::And(items) => items.iter().collect(),
         ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {

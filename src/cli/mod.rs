@@ -11,8 +11,10 @@ mod check;
 mod eval;
 mod explain;
 pub mod output;
+mod overlap;
 mod progress;
 mod sample;
+mod scope;
 mod stats;
 mod test;
 

@@ -113,6 +113,15 @@ impl Table {
     }
 }
 
+/// `1 row`, `2 rows`: a count and its noun (which takes a plain `s` in the plural).
+pub fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// A share as a percentage with one decimal (`4.2%`), or `-` when there is no total.
 pub fn percent(count: u64, total: u64) -> String {
     match share(count, total) {
@@ -157,6 +166,13 @@ mod tests {
             text,
             "| segment   | members |  share |\n| --------- | ------: | -----: |\n| champions |      42 |   4.2% |\n| a\\|b      |    1000 | 100.0% |\n"
         );
+    }
+
+    #[test]
+    fn one_row_is_singular() {
+        assert_eq!(counted(0, "row"), "0 rows");
+        assert_eq!(counted(1, "row"), "1 row");
+        assert_eq!(counted(2, "row"), "2 rows");
     }
 
     #[test]

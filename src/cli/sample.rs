@@ -34,8 +34,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     writer.finish()?;
     writeln!(
         context.stderr,
-        "wrote {} rows to {}",
-        args.rows,
+        "wrote {} to {}",
+        super::output::counted(args.rows as u64, "row"),
         super::shown(&args.output)
     )?;
     Ok(ExitStatus::Success)

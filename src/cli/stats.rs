@@ -13,12 +13,13 @@ use serde::Serialize;
 
 use super::eval::{Input, execute, prepare};
 use super::output::{Table, percent};
+use super::overlap;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{FieldId, Program, Type};
 use crate::diagnostic::did_you_mean;
 use crate::eval::EvalError;
 use crate::plan::{OutputKind, Plan};
-use crate::stats::{ByColumn, Count, Counter, Layout, Stats, TiersColumn};
+use crate::stats::{ByColumn, Count, Counter, Layout, Overlap, Stats, TiersColumn};
 
 /// Arguments of `segmint stats`.
 #[derive(Debug, clap::Args)]
@@ -73,7 +74,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         Some(By::Field(id)) => vec![*id],
         _ => Vec::new(),
     };
-    let prepared = prepare(&program, &config, &args.input, &[], carry)?;
+    let mut prepared = prepare(&program, &config, &args.input, &[], carry)?;
+    prepared.key = false; // statistics count; they never show a key
     let mut counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
     execute(&prepared, context, &mut |batch| {
         counter
@@ -172,7 +174,8 @@ fn label(count: &Count) -> String {
 }
 
 /// Every table of the report, in order: segments, each tiers block, overlap, breakdowns.
-fn tables(stats: &Stats) -> Vec<Table> {
+/// `overlap_table` prints the overlap matrix (it differs between text and markdown).
+fn tables(stats: &Stats, overlap_table: fn(&Overlap) -> Table) -> Vec<Table> {
     let mut tables = Vec::new();
     let mut segments = Table::new(["segment", "members", "share"]);
     for count in &stats.segments {
@@ -195,13 +198,7 @@ fn tables(stats: &Stats) -> Vec<Table> {
         tables.push(table);
     }
     if let Some(overlap) = &stats.overlap {
-        let mut table = Table::new(
-            std::iter::once("overlap").chain(overlap.segments.iter().map(String::as_str)),
-        );
-        for (name, row) in overlap.segments.iter().zip(&overlap.counts) {
-            table.row(std::iter::once(name.clone()).chain(row.iter().map(u64::to_string)));
-        }
-        tables.push(table);
+        tables.push(overlap_table(overlap));
     }
     if let Some(by) = &stats.by {
         for (segment, size) in by.segments.iter().zip(&stats.segments) {
@@ -235,16 +232,22 @@ fn headline(stats: &Stats, as_of: NaiveDate) -> String {
 /// Aligned text tables separated by blank lines.
 pub(super) fn write_table(stats: &Stats, as_of: NaiveDate, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", headline(stats, as_of))?;
-    for table in tables(stats) {
+    for table in tables(stats, overlap::largest_table) {
         writeln!(out)?;
         table.write_text(out)?;
+    }
+    if stats.overlap.as_ref().is_some_and(overlap::leaves_some_out) {
+        writeln!(
+            out,
+            "\nevery pair of segments: `segmint stats --overlap --format markdown` (or json)"
+        )?;
     }
     Ok(())
 }
 
 fn write_markdown(stats: &Stats, as_of: NaiveDate, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", headline(stats, as_of))?;
-    for table in tables(stats) {
+    for table in tables(stats, overlap::matrix_table) {
         writeln!(out)?;
         table.write_markdown(out)?;
     }

@@ -78,6 +78,31 @@ pub enum DataError {
         /// What was expected, e.g. `a date (expected YYYY-MM-DD)`.
         expected: String,
     },
+    /// A JSON lines value that does not fit its column's type, shown as JSON text.
+    #[error("{}: line {line}, column `{column}`: {value} {problem}", path.display())]
+    BadJsonValue {
+        /// The file involved.
+        path: PathBuf,
+        /// 1-based line number in the file (blank lines counted).
+        line: u64,
+        /// The column.
+        column: String,
+        /// The value as JSON text (`2.5`, `"abc"`), shortened when long.
+        value: String,
+        /// What is wrong, a clause after the value (`is not an integer`).
+        problem: String,
+    },
+    /// A row without a value in the key column: the key identifies the customer in
+    /// every output, so a row without one cannot be reported.
+    #[error("{}: row {row} has no value in the key column `{column}`; every row needs a key, since it identifies the customer in every output", path.display())]
+    MissingKey {
+        /// The file involved.
+        path: PathBuf,
+        /// 1-based row number (data rows: a CSV header and blank JSON lines do not count).
+        row: u64,
+        /// The key column.
+        column: String,
+    },
     /// A value that parses but does not fit (an unsigned integer beyond 64-bit signed).
     #[error("{}: column `{column}` {reason}", path.display())]
     OutOfRange {

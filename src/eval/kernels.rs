@@ -12,8 +12,8 @@ use arrow::array::{
 };
 use arrow::buffer::BooleanBuffer;
 use arrow::compute::kernels::cmp;
-use arrow::compute::kernels::comparison::{contains, ends_with, starts_with};
-use arrow::datatypes::{DataType, Int32Type};
+use arrow::compute::kernels::comparison::contains;
+use arrow::datatypes::{ArrowNativeType, DataType, Int32Type};
 use arrow::error::ArrowError;
 use std::sync::Arc;
 
@@ -78,6 +78,20 @@ pub(crate) fn compare(
     right: &Operand,
     len: usize,
 ) -> Result<BooleanBuffer> {
+    if right.is_scalar()
+        && let Some(bits) = on_dictionary(left, |values| {
+            compare(op, values, right, values.array().len())
+        })
+    {
+        return bits;
+    }
+    if left.is_scalar()
+        && let Some(bits) = on_dictionary(right, |values| {
+            compare(op, left, values, values.array().len())
+        })
+    {
+        return bits;
+    }
     let result = compare_datums(op, left, right)?;
     Ok(settle(&result, left.is_scalar() && right.is_scalar(), len))
 }
@@ -89,26 +103,63 @@ pub(crate) fn compare_scalar(
     scalar: &Scalar<ArrayRef>,
     len: usize,
 ) -> Result<BooleanBuffer> {
+    if let Some(bits) = on_dictionary(value, |values| {
+        compare_scalar(op, values, scalar, values.array().len())
+    }) {
+        return bits;
+    }
     let result = compare_datums(op, value, scalar)?;
     Ok(settle(&result, value.is_scalar(), len))
 }
 
-/// `a [not] in [items]`; `not in` is false on a missing value.
+/// A test of a dictionary-encoded column against literals, run once per
+/// dictionary value and mapped to rows through the keys (a column of a few
+/// distinct strings is tested a few times, not once per row). `None` when
+/// `value` is not a dictionary array.
+fn on_dictionary(
+    value: &Operand,
+    test: impl FnOnce(&Operand) -> Result<BooleanBuffer>,
+) -> Option<Result<BooleanBuffer>> {
+    let Operand::Array(array) = value else {
+        return None;
+    };
+    let DataType::Dictionary(key, _) = array.data_type() else {
+        return None;
+    };
+    if **key != DataType::Int32 {
+        return None;
+    }
+    let dict = array.as_dictionary::<Int32Type>();
+    let values = Operand::Array(Arc::clone(dict.values()));
+    Some(test(&values).map(|on_values| through_keys(dict.keys(), &on_values)))
+}
+
+/// `a [not] in [items]`; `not in` is false on a missing value. A dictionary
+/// column is tested once per dictionary value for all items together.
 pub(crate) fn in_list(
     value: &Operand,
     items: &[&Scalar<ArrayRef>],
     negated: bool,
     len: usize,
 ) -> Result<BooleanBuffer> {
-    let mut any = BooleanBuffer::new_unset(len);
-    for item in items {
-        any |= &compare_scalar(CmpOp::Eq, value, item, len)?;
-    }
+    let any = match on_dictionary(value, |values| any_of(values, items, values.array().len())) {
+        Some(bits) => bits?,
+        None => any_of(value, items, len)?,
+    };
     Ok(if negated {
         &value.presence(len) & &!&any
     } else {
         any
     })
+}
+
+/// Rows equal to at least one item.
+fn any_of(value: &Operand, items: &[&Scalar<ArrayRef>], len: usize) -> Result<BooleanBuffer> {
+    let mut any = BooleanBuffer::new_unset(len);
+    for item in items {
+        any |= &compare_scalar(CmpOp::Eq, value, item, len)?;
+    }
+    Ok(any)
 }
 
 /// `a [not] between low and high`, inclusive; `not between` is false when any
@@ -167,8 +218,20 @@ fn utf8_test(strings: &StringArray, op: StringOp, pattern: &Pattern) -> Result<B
     let needle = Scalar::new(StringArray::from(vec![pattern.text.as_str()]));
     let result = match op {
         StringOp::Contains => contains(strings, &needle)?,
-        StringOp::StartsWith => starts_with(strings, &needle)?,
-        StringOp::EndsWith => ends_with(strings, &needle)?,
+        StringOp::StartsWith => {
+            return Ok(affix_test(
+                strings,
+                pattern.text.as_bytes(),
+                <[u8]>::starts_with,
+            ));
+        }
+        StringOp::EndsWith => {
+            return Ok(affix_test(
+                strings,
+                pattern.text.as_bytes(),
+                <[u8]>::ends_with,
+            ));
+        }
         // our own loop: the regex is compiled once per plan (arrow's scalar regex
         // kernel compiles per call) and runs on dictionary values too
         StringOp::Matches => {
@@ -186,15 +249,44 @@ fn utf8_test(strings: &StringArray, op: StringOp, pattern: &Pattern) -> Result<B
     Ok(definite(&result))
 }
 
-/// A mask over dictionary values mapped to rows (a null key gives false).
+/// `starts with` / `ends with` straight on the value bytes: one slice
+/// comparison per row (arrow's kernels compare byte by byte through iterators),
+/// then the validity applied word by word (missing → false).
+fn affix_test(
+    strings: &StringArray,
+    needle: &[u8],
+    test: fn(&[u8], &[u8]) -> bool,
+) -> BooleanBuffer {
+    let offsets = strings.value_offsets();
+    let bytes = strings.values().as_slice();
+    let bits = BooleanBuffer::collect_bool(strings.len(), |i| {
+        let start = offsets[i].as_usize();
+        let end = offsets[i + 1].as_usize();
+        bytes
+            .get(start..end)
+            .is_some_and(|value| test(value, needle))
+    });
+    match strings.nulls() {
+        Some(nulls) => &bits & nulls.inner(),
+        None => bits,
+    }
+}
+
+/// A mask over dictionary values mapped to rows (a null key gives false): one
+/// table lookup per row, then the keys' validity applied word by word.
 pub(crate) fn through_keys(keys: &Int32Array, on_values: &BooleanBuffer) -> BooleanBuffer {
-    let values = keys.values();
-    BooleanBuffer::collect_bool(keys.len(), |i| {
-        keys.is_valid(i)
-            && usize::try_from(values[i])
-                .ok()
-                .is_some_and(|k| k < on_values.len() && on_values.value(k))
-    })
+    let table: Vec<bool> = on_values.iter().collect();
+    let raw = keys.values();
+    let bits = BooleanBuffer::collect_bool(keys.len(), |i| {
+        usize::try_from(raw[i])
+            .ok()
+            .and_then(|k| table.get(k).copied())
+            .unwrap_or(false)
+    });
+    match keys.nulls() {
+        Some(nulls) => &bits & nulls.inner(),
+        None => bits,
+    }
 }
 
 /// `has x`, `has any [...]`, `has all [...]`: items matched against each list's

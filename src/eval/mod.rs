@@ -15,20 +15,21 @@ mod exec;
 mod kernels;
 mod memory;
 mod operand;
+mod pipeline;
 mod population;
 pub mod reference;
 mod values;
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 
 use crate::check::ir::{self, Type};
 use crate::data::{BatchSource, DataError};
-use crate::plan::{OutputKind, Plan};
+use crate::plan::{Node, OutputKind, Plan};
 
 pub use memory::MemorySource;
 pub use population::Population;
@@ -59,20 +60,61 @@ pub struct Summary {
 /// Evaluates `plan` over every batch of `source`, passing each membership batch
 /// to `sink` in input order. Zero input rows give no batches (the schema is
 /// [`Plan::membership_schema`]).
+///
+/// With more than one core, batches are evaluated by worker threads while this
+/// thread reads the source and feeds the sink (see [`pipeline`]); the batches the
+/// sink sees, and their order, are the same as with one thread.
 pub fn run(
     plan: &Plan,
     source: &dyn BatchSource,
     sink: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
 ) -> Result<Summary, EvalError> {
+    run_with(plan, source, RunOptions::default(), sink)
+}
+
+/// How [`run_with`] runs.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// Read the key column and copy it to the membership batches (the default).
+    /// Off for callers that only count members: the key column of each
+    /// membership batch is then all missing and, unless a segment reads the key
+    /// itself, the key is never decoded (for a unique string key, a good share
+    /// of the decoding work).
+    pub key: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions { key: true }
+    }
+}
+
+/// [`run`], with options.
+pub fn run_with(
+    plan: &Plan,
+    source: &dyn BatchSource,
+    options: RunOptions,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
+) -> Result<Summary, EvalError> {
     let population = Population::compute(plan, source)?;
+    let prepared = Prepared::new(plan, options);
     let mut summary = Summary {
         rows: 0,
         members: vec![0; plan.outputs().len()],
     };
-    for batch in source.batches(plan.columns())? {
-        let membership = plan.evaluate(&batch?, &population)?;
+    let mut deliver = |membership: RecordBatch| {
         count(&membership, &mut summary);
-        sink(membership)?;
+        sink(membership)
+    };
+    let batches = source.batches(&prepared.columns)?;
+    let evaluate = |batch: &RecordBatch| prepared.evaluate(plan, batch, &population);
+    let workers = pipeline::workers();
+    if workers > 1 {
+        pipeline::run(batches, workers, &evaluate, &mut deliver)?;
+    } else {
+        for batch in batches {
+            deliver(evaluate(&batch?)?)?;
+        }
     }
     Ok(summary)
 }
@@ -85,6 +127,106 @@ fn count(membership: &RecordBatch, summary: &mut Summary) {
                 Some(mask) => mask.true_count() as u64,
                 None => (column.len() - column.logical_null_count()) as u64,
             };
+        }
+    }
+}
+
+/// What every batch of one run shares: the columns read, where each field sits
+/// in the batch, the nodes the outputs need, the membership schema.
+pub(crate) struct Prepared {
+    columns: Vec<ir::FieldId>,
+    positions: Vec<Option<usize>>,
+    needed: Vec<bool>,
+    schema: SchemaRef,
+}
+
+impl Prepared {
+    pub(crate) fn new(plan: &Plan, options: RunOptions) -> Prepared {
+        let roots: Vec<_> = plan.outputs().iter().map(|o| o.node).collect();
+        let needed = exec::closure(plan, &roots);
+        let key = plan.schema().key;
+        let key_read = plan
+            .nodes()
+            .iter()
+            .zip(&needed)
+            .any(|(node, n)| *n && *node == Node::Column(key));
+        // (a plan reading nothing else still reads the key: it carries the row count)
+        let skip_key = !options.key
+            && !key_read
+            && !plan.carry().contains(&key)
+            && plan.columns().iter().any(|f| *f != key);
+        let columns: Vec<ir::FieldId> = plan
+            .columns()
+            .iter()
+            .copied()
+            .filter(|f| !(skip_key && *f == key))
+            .collect();
+        Prepared {
+            positions: exec::positions(&columns),
+            columns,
+            needed,
+            schema: plan.membership_schema(),
+        }
+    }
+
+    pub(crate) fn evaluate(
+        &self,
+        plan: &Plan,
+        batch: &RecordBatch,
+        population: &Population,
+    ) -> Result<RecordBatch, EvalError> {
+        let exec = exec::Exec::run(plan, population, batch, &self.positions, &self.needed)?;
+        let schema = &self.schema;
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        columns.push(self.passthrough(batch, plan.schema().key, 0)?);
+        for output in plan.outputs() {
+            columns.push(match output.kind {
+                OutputKind::Segment(_) => {
+                    Arc::new(BooleanArray::new(exec.mask(output.node)?, None))
+                }
+                OutputKind::Tiers(_) => {
+                    let labels = exec.operand(output.node)?.array().clone();
+                    if labels.data_type() == &DataType::Utf8 {
+                        labels
+                    } else {
+                        cast(&labels, &DataType::Utf8)?
+                    }
+                }
+            });
+        }
+        let first_carry = 1 + plan.outputs().len();
+        for (i, id) in plan.carry().iter().enumerate() {
+            columns.push(self.passthrough(batch, *id, first_carry + i)?);
+        }
+        Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+    }
+
+    /// A column copied to the output, cast to its canonical (non-dictionary)
+    /// type; all missing when it was not read (the key, for counting runs).
+    fn passthrough(
+        &self,
+        batch: &RecordBatch,
+        id: ir::FieldId,
+        at: usize,
+    ) -> Result<ArrayRef, EvalError> {
+        let target = self.schema.field(at).data_type();
+        if !self.columns.contains(&id) {
+            return Ok(new_null_array(target, batch.num_rows()));
+        }
+        let position = self
+            .positions
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .filter(|p| *p < batch.num_columns())
+            .ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!("field #{} is not in the batch", id.0))
+            })?;
+        let column = batch.column(position);
+        if column.data_type() == target {
+            Ok(Arc::clone(column))
+        } else {
+            Ok(cast(column, target)?)
         }
     }
 }
@@ -117,56 +259,7 @@ impl Plan {
         batch: &RecordBatch,
         population: &Population,
     ) -> Result<RecordBatch, EvalError> {
-        let at = exec::positions(self.columns());
-        let roots: Vec<_> = self.outputs().iter().map(|o| o.node).collect();
-        let needed = exec::closure(self, &roots);
-        let exec = exec::Exec::run(self, population, batch, &at, &needed)?;
-        let schema = self.membership_schema();
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-        columns.push(self.passthrough(batch, self.schema().key, &schema, 0)?);
-        for output in self.outputs() {
-            columns.push(match output.kind {
-                OutputKind::Segment(_) => {
-                    Arc::new(BooleanArray::new(exec.mask(output.node)?, None))
-                }
-                OutputKind::Tiers(_) => {
-                    let labels = exec.operand(output.node)?.array().clone();
-                    if labels.data_type() == &DataType::Utf8 {
-                        labels
-                    } else {
-                        cast(&labels, &DataType::Utf8)?
-                    }
-                }
-            });
-        }
-        let first_carry = 1 + self.outputs().len();
-        for (i, id) in self.carry().iter().enumerate() {
-            columns.push(self.passthrough(batch, *id, &schema, first_carry + i)?);
-        }
-        Ok(RecordBatch::try_new(schema, columns)?)
-    }
-
-    /// A column copied to the output, cast to its canonical (non-dictionary) type.
-    fn passthrough(
-        &self,
-        batch: &RecordBatch,
-        id: ir::FieldId,
-        schema: &Schema,
-        at: usize,
-    ) -> Result<ArrayRef, EvalError> {
-        let position = self
-            .column_index(id)
-            .filter(|p| *p < batch.num_columns())
-            .ok_or_else(|| {
-                ArrowError::InvalidArgumentError(format!("field #{} is not in the batch", id.0))
-            })?;
-        let column = batch.column(position);
-        let target = schema.field(at).data_type();
-        if column.data_type() == target {
-            Ok(Arc::clone(column))
-        } else {
-            Ok(cast(column, target)?)
-        }
+        Prepared::new(self, RunOptions::default()).evaluate(self, batch, population)
     }
 }
 

@@ -24,6 +24,7 @@ use arrow::datatypes::{
     DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
 };
 use arrow::error::ArrowError;
+use rayon::slice::ParallelSliceMut;
 
 use super::EvalError;
 use super::exec::{Exec, closure, positions};
@@ -51,6 +52,92 @@ enum Sorted {
     },
     Float(Vec<f64>),
     Str(Vec<String>),
+    /// Only `top|bottom P%` use the statistic: just their boundary values,
+    /// found by selection (linear time) instead of a sort, and the values dropped.
+    Thresholds {
+        /// Whether the population had no present value.
+        empty: bool,
+        /// Each (side, share) the plan asks for, with its boundary value.
+        at: Vec<(Side, Fraction, Option<Scalar<ArrayRef>>)>,
+    },
+}
+
+/// How a plan uses one statistic.
+struct Uses {
+    /// `quintile`/`decile`/`percentile` need every value, sorted.
+    rank: bool,
+    /// The `top|bottom P%` criteria on it.
+    shares: Vec<(Side, Fraction)>,
+}
+
+fn uses(plan: &Plan, id: StatId) -> Uses {
+    let mut uses = Uses {
+        rank: false,
+        shares: Vec::new(),
+    };
+    for node in plan.nodes() {
+        match node {
+            Node::Rank { stat, .. } if *stat == id => uses.rank = true,
+            Node::Percentile {
+                stat, side, share, ..
+            } if *stat == id => {
+                if !uses.shares.contains(&(*side, *share)) {
+                    uses.shares.push((*side, *share));
+                }
+            }
+            _ => {}
+        }
+    }
+    uses
+}
+
+/// The sorted position of the `top|bottom P%` boundary among `n` values: the
+/// counts that qualify are those `c` with `c / n < P`, i.e. `c <= c_max`; top
+/// takes the smallest value with at most `c_max` values above it, bottom the
+/// largest with at most `c_max` below. `None` when nothing qualifies.
+fn boundary_position(n: usize, side: Side, share: Fraction) -> Option<usize> {
+    let limit = u128::from(share.num) * n as u128;
+    if n == 0 || limit == 0 {
+        return None;
+    }
+    let c_max = usize::try_from((limit - 1) / u128::from(share.den.max(1))).unwrap_or(usize::MAX);
+    let c = c_max.min(n - 1);
+    Some(match side {
+        Side::Top => n - 1 - c,
+        Side::Bottom => c,
+    })
+}
+
+/// The boundary value, by selection (reorders `values`).
+fn select_boundary<T: Clone>(
+    values: &mut [T],
+    side: Side,
+    share: Fraction,
+    order: impl FnMut(&T, &T) -> std::cmp::Ordering,
+) -> Option<T> {
+    let position = boundary_position(values.len(), side, share)?;
+    if position >= values.len() {
+        return None;
+    }
+    let (_, value, _) = values.select_nth_unstable_by(position, order);
+    Some(value.clone())
+}
+
+fn int_scalar(kind: IntKind, t: i64) -> Option<Scalar<ArrayRef>> {
+    let array: ArrayRef = match kind {
+        IntKind::Int => Arc::new(Int64Array::from(vec![t])),
+        IntKind::Date => Arc::new(Date32Array::from(vec![i32::try_from(t).ok()?])),
+        IntKind::Timestamp => Arc::new(TimestampMicrosecondArray::from(vec![t])),
+    };
+    Some(Scalar::new(array))
+}
+
+fn float_scalar(t: f64) -> Scalar<ArrayRef> {
+    Scalar::new(Arc::new(Float64Array::from(vec![t])) as ArrayRef)
+}
+
+fn str_scalar(t: &str) -> Scalar<ArrayRef> {
+    Scalar::new(Arc::new(StringArray::from(vec![t])) as ArrayRef)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -99,7 +186,19 @@ impl Population {
         let needed = closure(plan, &roots);
         let columns = needed_columns(plan, &needed);
         let at = positions(&columns);
-        let mut collected: Vec<Collector> = stats.iter().map(|_| Collector::default()).collect();
+        // the row count, when the source knows it, sizes each collector once (a
+        // doubling vector would briefly hold 1.5× the values while it grows)
+        let rows = source
+            .row_count()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut collected: Vec<Collector> = stats
+            .iter()
+            .map(|_| Collector {
+                expected: rows,
+                ..Collector::default()
+            })
+            .collect();
         for batch in source.batches(&columns)? {
             let batch = batch?;
             let exec = Exec::run(plan, self, &batch, &at, &needed)?;
@@ -109,7 +208,7 @@ impl Population {
         }
         for ((i, _), collector) in stats.iter().zip(collected) {
             if let Some(slot) = self.stats.get_mut(*i) {
-                *slot = collector.finish();
+                *slot = Some(collector.finish(&uses(plan, StatId(*i as u32))));
             }
         }
         Ok(())
@@ -306,6 +405,7 @@ impl Sorted {
             Sorted::Int { values, .. } => values.is_empty(),
             Sorted::Float(values) => values.is_empty(),
             Sorted::Str(values) => values.is_empty(),
+            Sorted::Thresholds { empty, .. } => *empty,
         }
     }
 
@@ -314,26 +414,16 @@ impl Sorted {
     fn threshold(&self, side: Side, share: Fraction) -> Option<Scalar<ArrayRef>> {
         match self {
             Sorted::Int { values, kind } => {
-                let t = *threshold_of(values.as_slice(), side, share)?;
-                let array: ArrayRef = match kind {
-                    IntKind::Int => Arc::new(Int64Array::from(vec![t])),
-                    IntKind::Date => Arc::new(Date32Array::from(vec![i32::try_from(t).ok()?])),
-                    IntKind::Timestamp => Arc::new(TimestampMicrosecondArray::from(vec![t])),
-                };
-                Some(Scalar::new(array))
+                int_scalar(*kind, *threshold_of(values.as_slice(), side, share)?)
             }
             Sorted::Float(values) => {
-                let t = *threshold_of(values.as_slice(), side, share)?;
-                Some(Scalar::new(
-                    Arc::new(Float64Array::from(vec![t])) as ArrayRef
-                ))
+                Some(float_scalar(*threshold_of(values.as_slice(), side, share)?))
             }
-            Sorted::Str(values) => {
-                let t = threshold_of(values.as_slice(), side, share)?;
-                Some(Scalar::new(
-                    Arc::new(StringArray::from(vec![t.as_str()])) as ArrayRef
-                ))
-            }
+            Sorted::Str(values) => Some(str_scalar(threshold_of(values.as_slice(), side, share)?)),
+            Sorted::Thresholds { at, .. } => at
+                .iter()
+                .find(|(s, f, _)| *s == side && *f == share)
+                .and_then(|(_, _, t)| t.clone()),
         }
     }
 }
@@ -372,6 +462,8 @@ fn threshold_of<T: PartialOrd>(sorted: &[T], side: Side, share: Fraction) -> Opt
 /// Present values gathered over the batches.
 #[derive(Default)]
 struct Collector {
+    /// Rows expected (0: unknown), reserved on the first push.
+    expected: usize,
     ints: Vec<i64>,
     floats: Vec<f64>,
     strings: Vec<String>,
@@ -406,7 +498,24 @@ impl Collector {
     }
 
     fn push_values(&mut self, array: &ArrayRef, kind: Kind) -> Result<()> {
+        let expected = std::mem::take(&mut self.expected);
         match kind {
+            Kind::Int(_) => self.ints.reserve(expected),
+            Kind::Float => self.floats.reserve(expected),
+            Kind::Str => {}
+        }
+        match kind {
+            // no missing values: copy the slice (most ranked columns are not `?`)
+            Kind::Int(IntKind::Int) if array.null_count() == 0 => self
+                .ints
+                .extend_from_slice(array.as_primitive::<Int64Type>().values()),
+            Kind::Float if array.null_count() == 0 => self.floats.extend(
+                array
+                    .as_primitive::<Float64Type>()
+                    .values()
+                    .iter()
+                    .filter(|v| !v.is_nan()),
+            ),
             Kind::Int(IntKind::Int) => self
                 .ints
                 .extend(array.as_primitive::<Int64Type>().iter().flatten()),
@@ -444,27 +553,93 @@ impl Collector {
         Ok(())
     }
 
-    fn finish(mut self) -> Option<Sorted> {
-        Some(match self.kind {
+    fn finish(mut self, uses: &Uses) -> Sorted {
+        if !uses.rank {
+            return self.select(&uses.shares);
+        }
+        match self.kind {
             None => Sorted::Int {
                 values: Vec::new(),
                 kind: IntKind::Int,
             },
             Some(Kind::Int(kind)) => {
-                self.ints.sort_unstable();
+                self.ints.par_sort_unstable();
                 Sorted::Int {
                     values: self.ints,
                     kind,
                 }
             }
             Some(Kind::Float) => {
-                self.floats.sort_unstable_by(f64::total_cmp);
+                self.floats.par_sort_unstable_by(f64::total_cmp);
                 Sorted::Float(self.floats)
             }
             Some(Kind::Str) => {
-                self.strings.sort_unstable();
+                self.strings.par_sort_unstable();
                 Sorted::Str(self.strings)
             }
-        })
+        }
+    }
+
+    /// Just the `top|bottom P%` boundaries (no sort); the values are dropped.
+    fn select(mut self, shares: &[(Side, Fraction)]) -> Sorted {
+        let empty = match self.kind {
+            None => true,
+            Some(Kind::Int(_)) => self.ints.is_empty(),
+            Some(Kind::Float) => self.floats.is_empty(),
+            Some(Kind::Str) => self.strings.is_empty(),
+        };
+        let at = shares
+            .iter()
+            .map(|&(side, share)| {
+                let t = match self.kind {
+                    None => None,
+                    Some(Kind::Int(kind)) => select_boundary(&mut self.ints, side, share, i64::cmp)
+                        .and_then(|t| int_scalar(kind, t)),
+                    Some(Kind::Float) => {
+                        select_boundary(&mut self.floats, side, share, f64::total_cmp)
+                            .map(float_scalar)
+                    }
+                    Some(Kind::Str) => select_boundary(&mut self.strings, side, share, String::cmp)
+                        .map(|t| str_scalar(&t)),
+                };
+                (side, share, t)
+            })
+            .collect();
+        Sorted::Thresholds { empty, at }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Selection must find exactly the boundary the sorted binary search finds,
+    /// with heavy ties, for both sides and shares from 0% to 100%.
+    #[test]
+    fn selection_agrees_with_the_sorted_search() {
+        let mut seed: u64 = 7;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            seed >> 33
+        };
+        let shares = [0.0, 0.001, 0.1, 0.2, 0.25, 0.333, 0.5, 0.9, 0.999, 1.0];
+        for n in [0usize, 1, 2, 3, 5, 10, 17, 100, 1000] {
+            for spread in [1u64, 3, 10, 1000] {
+                let values: Vec<i64> = (0..n).map(|_| (next() % spread) as i64).collect();
+                let mut sorted = values.clone();
+                sorted.sort_unstable();
+                for share in shares {
+                    let share = Fraction::from_share(share);
+                    for side in [Side::Top, Side::Bottom] {
+                        let want = threshold_of(&sorted, side, share).copied();
+                        let mut scratch = values.clone();
+                        let got = select_boundary(&mut scratch, side, share, i64::cmp);
+                        assert_eq!(got, want, "n={n} spread={spread} {share:?} {side:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -222,9 +222,83 @@ impl<'p> Compiler<'p> {
 
     // ----- segments and tiers -----------------------------------------------------
 
+    /// Whether a segment or tiers block already has its node.
+    fn is_compiled(&self, which: ir::Derived) -> bool {
+        match which {
+            ir::Derived::Segment(id) => self.segments.contains_key(&id),
+            ir::Derived::Tiers(id) => self.tier_blocks.contains_key(&id),
+        }
+    }
+
+    /// Compiles everything `root` refers to, directly or through other segments
+    /// and tiers blocks, referenced items first, with an explicit stack: a chain
+    /// of thousands of references (`s2` uses `s1`, `s3` uses `s2`, …) must not
+    /// recurse once per link. Afterwards compiling `root` itself finds every
+    /// reference already compiled, so its recursion is bounded by the checker's
+    /// expression depth.
+    fn compile_references_of(&mut self, root: ir::Derived) -> Result<()> {
+        let mut expanding: HashSet<ir::Derived> = HashSet::new();
+        let mut stack = vec![(root, false)];
+        while let Some((item, expanded)) = stack.pop() {
+            if self.is_compiled(item) {
+                continue;
+            }
+            if expanded {
+                if item != root {
+                    self.compile_item(item)?;
+                }
+                continue;
+            }
+            if !expanding.insert(item) {
+                // on the current path and not compiled: a cycle (the checker rejects these)
+                return Err(self.invalid("reference cycle"));
+            }
+            stack.push((item, true));
+            let mut refs = Vec::new();
+            self.references_of(item, &mut refs)?;
+            for r in refs.into_iter().rev() {
+                if !self.is_compiled(r) {
+                    stack.push((r, false));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn compile_item(&mut self, item: ir::Derived) -> Result<NodeId> {
+        match item {
+            ir::Derived::Segment(id) => self.segment(id),
+            ir::Derived::Tiers(id) => self.tiers(id),
+        }
+    }
+
+    /// The segments and tiers blocks an item's expressions name directly.
+    fn references_of(&self, item: ir::Derived, out: &mut Vec<ir::Derived>) -> Result<()> {
+        match item {
+            ir::Derived::Segment(id) => {
+                let segment = self.program.segments.get(id.0 as usize).ok_or_else(|| {
+                    self.invalid(format!("reference to an unknown segment #{}", id.0))
+                })?;
+                references(&segment.condition, out);
+            }
+            ir::Derived::Tiers(id) => {
+                let block = self.program.tiers.get(id.0 as usize).ok_or_else(|| {
+                    self.invalid(format!("reference to an unknown tiers block #{}", id.0))
+                })?;
+                for condition in block.tiers.iter().filter_map(|t| t.condition.as_ref()) {
+                    references(condition, out);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn segment(&mut self, id: SegmentId) -> Result<NodeId> {
         if let Some(node) = self.segments.get(&id) {
             return Ok(*node);
+        }
+        if self.in_progress.is_empty() {
+            self.compile_references_of(ir::Derived::Segment(id))?;
         }
         let segment =
             self.program.segments.get(id.0 as usize).ok_or_else(|| {
@@ -242,6 +316,9 @@ impl<'p> Compiler<'p> {
     fn tiers(&mut self, id: TierId) -> Result<NodeId> {
         if let Some(node) = self.tier_blocks.get(&id) {
             return Ok(*node);
+        }
+        if self.in_progress.is_empty() {
+            self.compile_references_of(ir::Derived::Tiers(id))?;
         }
         let block = self.program.tiers.get(id.0 as usize).ok_or_else(|| {
             self.invalid(format!("reference to an unknown tiers block #{}", id.0))
@@ -586,6 +663,51 @@ impl<'p> Compiler<'p> {
             Function::Year => Node::Year(self.value_of_type(arg, &Type::Date)?),
             Function::Month => Node::Month(self.value_of_type(arg, &Type::Date)?),
         })
+    }
+}
+
+/// The segments and tiers blocks `e` names (recursion bounded by the checker's
+/// expression depth; references are not followed).
+fn references(e: &Expr, out: &mut Vec<ir::Derived>) {
+    match &e.kind {
+        ExprKind::SegmentRef(id) => out.push(ir::Derived::Segment(*id)),
+        ExprKind::TierRef(id) => out.push(ir::Derived::Tiers(*id)),
+        ExprKind::Or(items) | ExprKind::And(items) => {
+            for item in items {
+                references(item, out);
+            }
+        }
+        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+            references(left, out);
+            references(right, out);
+        }
+        ExprKind::Between {
+            value, low, high, ..
+        } => {
+            references(value, out);
+            references(low, out);
+            references(high, out);
+        }
+        ExprKind::Not(a)
+        | ExprKind::Neg(a)
+        | ExprKind::DateOf(a)
+        | ExprKind::ToFloat(a)
+        | ExprKind::InList { value: a, .. }
+        | ExprKind::IsMissing { value: a, .. }
+        | ExprKind::StringTest { value: a, .. }
+        | ExprKind::Has { list: a, .. }
+        | ExprKind::IsEmpty { value: a, .. }
+        | ExprKind::Within { value: a, .. }
+        | ExprKind::DateCompare { value: a, .. }
+        | ExprKind::Percentile { value: a, .. }
+        | ExprKind::Call { arg: a, .. }
+        | ExprKind::Rank { value: a, .. } => references(a, out),
+        ExprKind::Aggregate(aggregate) => {
+            if let Some(filter) = &aggregate.filter {
+                references(filter, out);
+            }
+        }
+        ExprKind::Field(_) | ExprKind::Literal(_) | ExprKind::EventField(_) => {}
     }
 }
 

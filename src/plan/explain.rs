@@ -6,7 +6,7 @@
 //! line (`→ segment NAME`), and a node already shown is printed as `#id (shared)`,
 //! so the work shared between segments is visible.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Display, Formatter};
 
 use super::dates;
@@ -29,9 +29,14 @@ impl Display for Plan {
                 self.value(stat.value)
             )?;
         }
+        let mut roots: HashMap<NodeId, Vec<(SegmentId, &str)>> = HashMap::new();
+        for (id, name, root) in &self.segment_roots {
+            roots.entry(*root).or_default().push((*id, name.as_str()));
+        }
         let mut printer = Printer {
             plan: self,
             seen: HashSet::new(),
+            roots,
         };
         for (id, name, root) in &self.segment_roots {
             let output = self
@@ -59,9 +64,12 @@ impl Display for Plan {
 struct Printer<'p> {
     plan: &'p Plan,
     seen: HashSet<NodeId>,
+    /// The compiled segments rooted at each node (looked up per printed node, so a
+    /// library of thousands of segments prints in linear time).
+    roots: HashMap<NodeId, Vec<(SegmentId, &'p str)>>,
 }
 
-impl Printer<'_> {
+impl<'p> Printer<'p> {
     /// Writes the tree under `id`; `owner` is the segment being printed.
     fn tree(
         &mut self,
@@ -114,12 +122,12 @@ impl Printer<'_> {
     }
 
     /// The name of the compiled segment whose root is `id`, other than `owner`.
-    fn segment_at(&self, id: NodeId, owner: Option<SegmentId>) -> Option<&str> {
-        self.plan
-            .segment_roots
+    fn segment_at(&self, id: NodeId, owner: Option<SegmentId>) -> Option<&'p str> {
+        self.roots
+            .get(&id)?
             .iter()
-            .find(|(segment, _, root)| *root == id && Some(*segment) != owner)
-            .map(|(_, name, _)| name.as_str())
+            .find(|(segment, _)| Some(*segment) != owner)
+            .map(|(_, name)| *name)
     }
 }
 

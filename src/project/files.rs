@@ -1,6 +1,12 @@
 //! Finding `.seg` files: given files are taken as they are, folders are walked
 //! recursively for files ending in `.seg`; the result is sorted and without repeats.
+//!
+//! A repeat is the same file on disk, however it was reached (`segments` and
+//! `./segments/s.seg`, an absolute path, a symlinked folder): paths are compared
+//! canonicalised, and the first path that reached a file is the one kept, so
+//! diagnostics show the path the user wrote.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::ProjectError;
@@ -19,9 +25,19 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ProjectError> {
             found.push(path.clone());
         }
     }
+    let mut found = without_repeats(found);
     found.sort();
-    found.dedup();
     Ok(found)
+}
+
+/// Keeps the first path to each file on disk. A path that cannot be canonicalised
+/// (it vanished meanwhile) is compared as written; reading it reports the problem.
+fn without_repeats(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    paths
+        .into_iter()
+        .filter(|path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())))
+        .collect()
 }
 
 /// Adds the `.seg` files under `folder`. Symbolic links to folders are not followed,
@@ -77,6 +93,33 @@ mod tests {
             .map(PathBuf::from)
             .collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn one_file_reached_by_several_paths_is_kept_once_as_first_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("segments")).unwrap();
+        std::fs::write(root.join("segments/s.seg"), "").unwrap();
+        let given = [
+            root.join("segments"),
+            root.join("segments/./s.seg"),
+            root.join("segments/../segments/s.seg"),
+        ];
+        let found = collect(&given).unwrap();
+        assert_eq!(found, vec![root.join("segments/s.seg")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_folder_does_not_load_its_files_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("segments")).unwrap();
+        std::fs::write(root.join("segments/s.seg"), "").unwrap();
+        std::os::unix::fs::symlink(root.join("segments"), root.join("link")).unwrap();
+        let found = collect(&[root.join("link"), root.join("segments")]).unwrap();
+        assert_eq!(found, vec![root.join("link/s.seg")]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::{SourceFile, Span};
 use crate::syntax::grammar::Rule;
+use crate::syntax::slips::{self, Slip};
 
 /// Every word with a meaning somewhere in the language.
 const KEYWORDS: &[&str] = &[
@@ -89,6 +90,9 @@ const RESERVED: &[&str] = &[
     "otherwise",
 ];
 
+/// The words that start a line of a segment.
+const CLAUSE_WORDS: [&str; 5] = ["where", "expect", "owner", "paused", "allow"];
+
 /// Whether a lower-case word is a keyword of the language.
 pub(super) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
@@ -110,6 +114,12 @@ pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>)
     };
     match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {
+            let chunk = text.get(offset..pos).unwrap_or("");
+            if let Some(slip) = slip(text, pos, chunk, &found, positives) {
+                let span = Span::new(file.id, slip.start, slip.end);
+                return Diagnostic::new(Code::SyntaxError, span, slip.message)
+                    .with_help_opt(slip.help);
+            }
             let (message, help) = describe(text, pos, &found, positives);
             Diagnostic::new(Code::SyntaxError, span, message).with_help_opt(help)
         }
@@ -126,6 +136,78 @@ pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>)
         )
         .with_help("split it into smaller segments and refer to them by name"),
     }
+}
+
+/// A slip that explains the error better than the rules pest tried: a character or
+/// token that is not part of the language at all, an upper-case keyword, or a block
+/// left open at the end of the file. `chunk` is the text of the block up to `pos`.
+fn slip(text: &str, pos: usize, chunk: &str, found: &str, positives: &[Rule]) -> Option<Slip> {
+    if bad_operator(text, pos).is_some() {
+        return None;
+    }
+    slips::find(text, pos)
+        .or_else(|| upper_case_keyword(text, pos, found))
+        .or_else(|| unfinished_condition(text, pos, positives))
+        .or_else(|| unclosed_block(pos, chunk, found, positives))
+}
+
+/// `AND`, `Where`: a keyword in upper case, found at `pos` or just before it (then pest
+/// read it as a name and stumbled on what follows).
+fn upper_case_keyword(text: &str, pos: usize, found: &str) -> Option<Slip> {
+    let upper = |word: &str| {
+        let lower = word.to_ascii_lowercase();
+        (word != lower && is_keyword(&lower)).then_some(lower)
+    };
+    let (start, word, lower) = match upper(found) {
+        Some(lower) => (pos, found.to_owned(), lower),
+        None => {
+            let before = text.get(..pos).unwrap_or("").trim_end();
+            let word = previous_token(text, pos);
+            let lower = upper(&word)?;
+            (before.len().checked_sub(word.len())?, word, lower)
+        }
+    };
+    Some(Slip {
+        start,
+        end: start + word.len(),
+        message: format!("keywords are lower case: write `{lower}` instead of `{word}`"),
+        help: None,
+    })
+}
+
+/// `where a > 1 and` then `expect …` on the next line: pest read `expect` as a name
+/// after `and`; the condition is what is unfinished.
+fn unfinished_condition(text: &str, pos: usize, positives: &[Rule]) -> Option<Slip> {
+    let word = previous_token(text, pos);
+    if !positives.contains(&Rule::pred_tail) || !CLAUSE_WORDS.contains(&word.as_str()) {
+        return None;
+    }
+    let end = text.get(..pos)?.trim_end().len();
+    Some(Slip {
+        start: end.checked_sub(word.len())?,
+        end,
+        message: format!(
+            "`{word}` starts a new segment line, but the condition before it is unfinished"
+        ),
+        help: Some(
+            "remove the `and` / `or` at the end of the condition, or add a criterion after it"
+                .to_owned(),
+        ),
+    })
+}
+
+/// The end of the file inside a block: "expected `}` to close segment `a`".
+fn unclosed_block(pos: usize, chunk: &str, found: &str, positives: &[Rule]) -> Option<Slip> {
+    if !found.is_empty() || !positives.contains(&Rule::rbrace) {
+        return None;
+    }
+    let (kind, name) = slips::enclosing_block(chunk)?;
+    Some(Slip {
+        start: pos,
+        end: pos,
+        message: format!("expected `}}` to close {kind} `{name}`, found the end of the file"),
+        help: Some("every block ends with `}`; a condition may go on with `and` / `or`".to_owned()),
+    })
 }
 
 /// The message and help for a parsing error at `pos`.
@@ -153,10 +235,11 @@ fn describe(text: &str, pos: usize, found: &str, positives: &[Rule]) -> (String,
             Some("every `(` needs a matching `)`".to_owned()),
         );
     }
+    let previous = previous_token(text, pos);
     let message = if positives.contains(&Rule::pred_tail) {
         format!(
-            "expected a comparison such as `>=` after `{}`, found {shown}",
-            previous_token(text, pos)
+            "expected a test such as `>=`, `=` or `in`, or `and` / `or`, after `{}`, found {shown}",
+            previous
         )
     } else {
         match expected_list(positives) {
@@ -208,16 +291,16 @@ fn help_for(text: &str, pos: usize, found: &str, positives: &[Rule]) -> Option<S
     if let Some(help) = misspelt_keyword(found, positives) {
         return Some(help);
     }
-    let clause_words = ["where", "expect", "owner", "paused", "allow"];
-    if positives.contains(&Rule::pred_tail) && clause_words.contains(&previous.as_str()) {
-        return Some(format!(
-            "`{previous}` starts a new segment line here: is the condition before it unfinished?"
-        ));
-    }
-    if positives.contains(&Rule::pred_tail) {
+    let is_name = previous.starts_with(|c: char| c.is_ascii_lowercase())
+        && previous
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if positives.contains(&Rule::pred_tail) && is_name {
         Some(format!(
-            "compare it with a value, e.g. `{previous} >= 4`, or join criteria with `and` / `or`"
+            "a name alone is a yes/no field or a segment; to test a value write e.g. `{previous} = …`, and add another criterion with `and` / `or`"
         ))
+    } else if positives.contains(&Rule::pred_tail) {
+        Some("follow the value with a test such as `>=`, `=` or `in`".to_owned())
     } else {
         None
     }

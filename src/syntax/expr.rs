@@ -46,17 +46,29 @@ impl Ctx<'_> {
 
     /// Reports (once per chunk) an expression nested too deeply; gives a placeholder.
     fn too_deep(&mut self, span: Span) -> ast::Expr {
+        let message =
+            format!("this expression is nested too deeply (more than {MAX_EXPR_DEPTH} levels)");
+        self.too_big(span, message)
+    }
+
+    /// Reports (once per chunk) a flat chain `a + b + …` with more operators than
+    /// [`MAX_EXPR_DEPTH`] (it nests the tree like brackets would); gives a placeholder.
+    fn too_long(&mut self, span: Span, terms: usize) -> ast::Expr {
+        let message = format!(
+            "this arithmetic chain is too long ({terms} terms, at most {})",
+            MAX_EXPR_DEPTH + 1
+        );
+        self.too_big(span, message)
+    }
+
+    /// Reports `too_deeply_nested` once per chunk; gives a placeholder.
+    fn too_big(&mut self, span: Span, message: String) -> ast::Expr {
         if !self.too_deep_reported {
             self.too_deep_reported = true;
             self.diagnostics.push(
-                Diagnostic::new(
-                    Code::TooDeeplyNested,
-                    span,
-                    format!(
-                        "this expression is nested too deeply (more than {MAX_EXPR_DEPTH} levels)"
-                    ),
-                )
-                .with_help("split the condition into smaller segments and refer to them by name"),
+                Diagnostic::new(Code::TooDeeplyNested, span, message).with_help(
+                    "split the condition into smaller segments and refer to them by name",
+                ),
             );
         }
         ast::Expr {
@@ -316,6 +328,9 @@ impl Ctx<'_> {
         let span = self.span(&pair);
         let parts: Vec<_> = children(pair).collect();
         let operators = parts.len() / 2;
+        if operators > MAX_EXPR_DEPTH {
+            return Some(self.too_long(span, operators + 1));
+        }
         self.deeper(operators, span, |ctx| {
             let mut parts = parts.into_iter();
             let mut left = ctx.expr(parts.next()?)?;

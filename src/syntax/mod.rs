@@ -12,6 +12,7 @@ mod expr;
 mod grammar;
 mod parser;
 mod scan;
+mod slips;
 
 use crate::diagnostic::Diagnostics;
 use crate::source::SourceFile;

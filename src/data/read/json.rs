@@ -1,14 +1,18 @@
 //! JSON lines: one object per line, decoded by arrow-json with a schema built from
 //! the segmint schema (never inferred for reading).
 //!
-//! Dates (`"2024-01-31"`) and timestamps (RFC 3339 strings) are decoded as strings
-//! and parsed here with the same rules as CSV, so a malformed one is reported
-//! with its line (counted as records: blank lines are assumed absent). Lists are
-//! JSON arrays. Column presence and types are checked at open against the first
-//! 1,000 lines.
+//! The file is fed to the decoder line by line, so every error names the file's
+//! real 1-based line (blank lines counted). At open, the first 1,000 records are
+//! parsed and checked value by value ([`json_record`]): a type problem there names
+//! its line, and a schema field whose key appears in none of them is missing (an
+//! error unless the field is nullable: exporters often leave out null values). A
+//! file with no records is zero rows. Dates (`"2024-01-31"`) and timestamps
+//! (RFC 3339 strings) are decoded as strings and parsed with the same rules as CSV.
+//! When a later batch fails, its lines are checked again to say which line and why.
 
+use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,31 +21,37 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
 use arrow::json::ReaderBuilder;
-use arrow::json::reader::infer_json_schema;
+use arrow::json::reader::Decoder;
 
-use super::{Column, RawBatches, match_columns, read_error};
+use super::json_record::{self, bad_record};
+use super::{Column, RawBatch, RawBatches, read_error};
 use crate::check::ir::Type;
 use crate::data::{BATCH_ROWS, DataError, coerce, text};
 
-/// Lines read at open to check columns and types.
+/// Records read at open to check columns and types.
 const SAMPLE_LINES: usize = 1_000;
 
 /// An open JSON lines file (nothing to keep: the schema decides the decoding).
 pub(crate) struct JsonSource;
 
 impl JsonSource {
-    /// Infers the types of the first lines and checks them against the schema.
+    /// Checks the first records against the schema, value by value.
     pub(crate) fn open(path: &Path, columns: &[Column]) -> Result<Self, DataError> {
-        let file = File::open(path).map_err(|e| read_error(path, e))?;
-        let (inferred, _) = infer_json_schema(BufReader::new(file), Some(SAMPLE_LINES))
-            .map_err(|e| corrupt(path, e))?;
-        let mut file_columns: Vec<(String, DataType)> = inferred
-            .fields()
-            .iter()
-            .map(|f| (f.name().clone(), f.data_type().clone()))
-            .collect();
-        file_columns.sort_by(|a, b| a.0.cmp(&b.0));
-        match_columns(path, &file_columns, columns, json_accepts)?;
+        let mut lines = Lines::open(path)?;
+        let mut keys = BTreeSet::new();
+        let mut records = 0;
+        while records < SAMPLE_LINES {
+            let Some((line, bytes)) = lines.next_line(path)? else {
+                break;
+            };
+            if let Some(object) = json_record::parse_and_check(path, line, bytes, columns)? {
+                keys.extend(object.keys().cloned());
+                records += 1;
+            }
+        }
+        if records > 0 {
+            check_present(path, columns, &keys)?;
+        }
         Ok(JsonSource)
     }
 
@@ -65,28 +75,199 @@ impl JsonSource {
             .iter()
             .filter_map(|w| distinct.iter().position(|c| c.name == w.name))
             .collect();
-        let columns: Vec<Column> = distinct.into_iter().cloned().collect();
-        let file = File::open(path).map_err(|e| read_error(path, e))?;
-        let reader = ReaderBuilder::new(Arc::new(ArrowSchema::new(fields)))
+        let decoder = ReaderBuilder::new(Arc::new(ArrowSchema::new(fields)))
             .with_batch_size(BATCH_ROWS)
             .with_coerce_primitive(true)
-            .build(BufReader::with_capacity(1 << 20, file))
+            .build_decoder()
             .map_err(|e| corrupt(path, e))?;
-        let mut first_line: u64 = 1;
-        Ok(Box::new(reader.map(move |batch| {
-            let batch = batch.map_err(|e| corrupt(path, e))?;
-            let rows = batch.num_rows();
-            let mut arrays = Vec::with_capacity(positions.len());
-            for &p in &positions {
-                let (Some(array), Some(column)) = (batch.columns().get(p), columns.get(p)) else {
-                    continue;
-                };
-                arrays.push(parse_text_column(path, column, array, first_line)?);
-            }
-            first_line += rows as u64;
-            Ok((arrays, rows))
-        })))
+        Ok(Box::new(JsonBatches {
+            path,
+            lines: Lines::open(path)?,
+            decoder,
+            columns: distinct.into_iter().cloned().collect(),
+            positions,
+            done: false,
+        }))
     }
+}
+
+/// A schema field whose key is in none of the sampled records: nullable fields are
+/// all missing, others are a missing column.
+fn check_present(
+    path: &Path,
+    columns: &[Column],
+    keys: &BTreeSet<String>,
+) -> Result<(), DataError> {
+    match columns
+        .iter()
+        .find(|c| !c.nullable && !keys.contains(&c.name))
+    {
+        None => Ok(()),
+        Some(column) => Err(DataError::MissingColumn {
+            path: path.to_path_buf(),
+            column: column.name.clone(),
+            schema_type: column.ty.describe(),
+            available: keys.iter().cloned().collect(),
+        }),
+    }
+}
+
+/// The file's lines, numbered from 1, read into one reused buffer.
+struct Lines {
+    reader: BufReader<File>,
+    buffer: Vec<u8>,
+    number: u64,
+}
+
+impl Lines {
+    fn open(path: &Path) -> Result<Lines, DataError> {
+        let file = File::open(path).map_err(|e| read_error(path, e))?;
+        Ok(Lines {
+            reader: BufReader::with_capacity(1 << 20, file),
+            buffer: Vec::new(),
+            number: 0,
+        })
+    }
+
+    /// The next line (with its line break) and its number; a byte order mark
+    /// before the first line is dropped.
+    fn next_line(&mut self, path: &Path) -> Result<Option<(u64, &[u8])>, DataError> {
+        self.buffer.clear();
+        let read = self
+            .reader
+            .read_until(b'\n', &mut self.buffer)
+            .map_err(|e| read_error(path, e))?;
+        if read == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        if self.number == 1 && self.buffer.starts_with(b"\xEF\xBB\xBF") {
+            self.buffer.drain(..3);
+        }
+        Ok(Some((self.number, &self.buffer)))
+    }
+}
+
+/// The iterator behind [`JsonSource::batches`].
+struct JsonBatches<'a> {
+    path: &'a Path,
+    lines: Lines,
+    decoder: Decoder,
+    /// The distinct wanted columns, as decoded.
+    columns: Vec<Column>,
+    /// For each wanted column, its place in `columns`.
+    positions: Vec<usize>,
+    done: bool,
+}
+
+impl Iterator for JsonBatches<'_> {
+    type Item = Result<RawBatch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let result = self.next_batch();
+        self.done = !matches!(result, Ok(Some(_)));
+        result.transpose()
+    }
+}
+
+impl JsonBatches<'_> {
+    /// Feeds lines until a batch is full or the file ends; `None` at the end.
+    fn next_batch(&mut self) -> Result<Option<RawBatch>, DataError> {
+        let path = self.path;
+        let mut span: Option<(u64, u64)> = None;
+        while self.decoder.len() < BATCH_ROWS {
+            let Some((line, bytes)) = self.lines.next_line(path)? else {
+                break;
+            };
+            let before = self.decoder.len();
+            if let Err(reason) = feed(&mut self.decoder, bytes) {
+                return Err(line_error(path, line, bytes, &self.columns, reason));
+            }
+            if self.decoder.len() > before {
+                span = Some((span.map_or(line, |(first, _)| first), line));
+            }
+        }
+        let Some((first, last)) = span else {
+            return Ok(None);
+        };
+        self.decode(first)
+            .map_err(|e| self.explain(first, last, e))
+            .map(Some)
+    }
+
+    /// The buffered records as raw columns; `first` is the first record's line.
+    fn decode(&mut self, first: u64) -> Result<RawBatch, DataError> {
+        let path = self.path;
+        let Some(batch) = self.decoder.flush().map_err(|e| corrupt(path, e))? else {
+            return Ok((Vec::new(), 0));
+        };
+        let mut arrays = Vec::with_capacity(self.positions.len());
+        for &p in &self.positions {
+            let (Some(array), Some(column)) = (batch.columns().get(p), self.columns.get(p)) else {
+                continue;
+            };
+            arrays.push(parse_text_column(path, column, array, first)?);
+        }
+        Ok((arrays, batch.num_rows()))
+    }
+
+    /// A batch failed: checks its lines again to name the line and the value; keeps
+    /// the decoder's own error if that finds nothing.
+    fn explain(&self, first: u64, last: u64, error: DataError) -> DataError {
+        match find_problem(self.path, &self.columns, first, last) {
+            Some(found) => found,
+            None => error,
+        }
+    }
+}
+
+/// Gives one line to the decoder, which must take exactly one whole record (or
+/// nothing, for a blank line).
+fn feed(decoder: &mut Decoder, bytes: &[u8]) -> Result<(), String> {
+    let before = decoder.len();
+    let used = decoder.decode(bytes).map_err(reason)?;
+    let rest = bytes.get(used..).unwrap_or_default();
+    if decoder.has_partial_record() {
+        return Err("the JSON object does not end on this line".into());
+    }
+    if decoder.len() > before + 1 || !rest.trim_ascii().is_empty() {
+        return Err("holds more than one JSON value; JSON lines has one object per line".into());
+    }
+    Ok(())
+}
+
+/// The error for a line the decoder refused: serde_json's view of the line when it
+/// has one (it says where), else the decoder's reason.
+fn line_error(
+    path: &Path,
+    line: u64,
+    bytes: &[u8],
+    columns: &[Column],
+    reason: String,
+) -> DataError {
+    match json_record::parse_and_check(path, line, bytes, columns) {
+        Err(e) => e,
+        Ok(_) => bad_record(path, line, reason),
+    }
+}
+
+/// Reads lines `first..=last` again and gives the first problem found in them.
+fn find_problem(path: &Path, columns: &[Column], first: u64, last: u64) -> Option<DataError> {
+    let mut lines = Lines::open(path).ok()?;
+    while let Ok(Some((line, bytes))) = lines.next_line(path) {
+        if line > last {
+            break;
+        }
+        if line >= first
+            && let Err(e) = json_record::parse_and_check(path, line, bytes, columns)
+        {
+            return Some(e);
+        }
+    }
+    None
 }
 
 /// What arrow-json decodes each type as: dates and timestamps as strings (parsed
@@ -96,16 +277,6 @@ fn decode_type(ty: &Type) -> DataType {
     match ty {
         Type::Date | Type::Timestamp | Type::Int => DataType::Utf8,
         other => coerce::canonical(other),
-    }
-}
-
-/// JSON has no date type and one number type: strings may hold dates and
-/// timestamps, whole numbers may be floats.
-fn json_accepts(ty: &Type, data: &DataType) -> bool {
-    match (ty, data) {
-        (Type::Date | Type::Timestamp, DataType::Utf8) => true,
-        (Type::Float, DataType::Int64) => true,
-        _ => coerce::accepts(ty, data),
     }
 }
 
@@ -163,14 +334,18 @@ fn parse_text_column(
     }
 }
 
-fn corrupt(path: &Path, e: arrow::error::ArrowError) -> DataError {
-    let reason = match e {
+/// The decoder's message without its error-kind prefix.
+fn reason(e: arrow::error::ArrowError) -> String {
+    match e {
         arrow::error::ArrowError::JsonError(m) | arrow::error::ArrowError::ParseError(m) => m,
         other => other.to_string(),
-    };
+    }
+}
+
+fn corrupt(path: &Path, e: arrow::error::ArrowError) -> DataError {
     DataError::Corrupt {
         path: path.to_path_buf(),
         format: "JSON lines",
-        reason,
+        reason: reason(e),
     }
 }

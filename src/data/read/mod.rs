@@ -10,13 +10,14 @@
 mod csv;
 mod ipc;
 mod json;
+mod json_record;
 mod parquet;
 mod warnings;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use arrow::array::ArrayRef;
+use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
@@ -54,6 +55,8 @@ enum Reader {
 pub struct DataFile {
     path: PathBuf,
     columns: Vec<Column>,
+    /// The key field: a row without a key is an error (see [`DataError::MissingKey`]).
+    key: FieldId,
     reader: Reader,
     warnings: Mutex<Warnings>,
 }
@@ -85,6 +88,7 @@ impl DataFile {
         Ok(DataFile {
             path: path.to_path_buf(),
             columns,
+            key: schema.key,
             reader,
             warnings: Mutex::new(Warnings::default()),
         })
@@ -138,6 +142,7 @@ impl BatchSource for DataFile {
             raw,
             fields: columns.to_vec(),
             tallies: vec![ColumnTally::default(); columns.len()],
+            rows_before: 0,
             done: false,
         }))
     }
@@ -157,6 +162,8 @@ struct Normalised<'a> {
     raw: RawBatches<'a>,
     fields: Vec<FieldId>,
     tallies: Vec<ColumnTally>,
+    /// Rows in the batches already handed out, to number rows in errors.
+    rows_before: u64,
     done: bool,
 }
 
@@ -198,10 +205,14 @@ impl Normalised<'_> {
                     column: column.name.clone(),
                     reason,
                 })?;
+            if *id == self.file.key {
+                check_key(self.file, self.rows_before, column, array.as_ref())?;
+            }
             tally.add(column, array.as_ref());
             fields.push(Field::new(&column.name, array.data_type().clone(), true));
             columns.push(array);
         }
+        self.rows_before += rows as u64;
         let schema = Arc::new(ArrowSchema::new(fields));
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| {
@@ -213,6 +224,9 @@ impl Normalised<'_> {
         })
     }
 
+    /// A missing key is an error naming the first row without one: the key is the
+    /// customer's identity in every output. (Duplicate keys are not looked for: that
+    /// would need memory growing with the rows; docs/data.md says keys are assumed unique.)
     fn commit(&mut self) {
         let tallies = std::mem::take(&mut self.tallies);
         let mut warnings = match self.file.warnings.lock() {
@@ -223,6 +237,26 @@ impl Normalised<'_> {
             warnings.commit(*id, tally);
         }
     }
+}
+
+/// A missing key is an error naming the first row without one: the key is the
+/// customer's identity in every output. (Duplicate keys are not looked for: that
+/// would need memory growing with the rows; docs/data.md says keys are assumed unique.)
+fn check_key(
+    file: &DataFile,
+    rows_before: u64,
+    column: &Column,
+    array: &dyn Array,
+) -> Result<(), DataError> {
+    if array.null_count() == 0 {
+        return Ok(());
+    }
+    let first = (0..array.len()).find(|i| array.is_null(*i)).unwrap_or(0);
+    Err(DataError::MissingKey {
+        path: file.path.clone(),
+        row: rows_before + first as u64 + 1,
+        column: column.name.clone(),
+    })
 }
 
 /// `NotFound` for a missing path, an I/O error for a folder.

@@ -3,22 +3,32 @@
 //!
 //! String columns whose pages are all dictionary-encoded are read as
 //! `Dictionary(Int32, Utf8)` (through a schema hint), so evaluation compares a
-//! column's few distinct values instead of every row. Memory stays bounded by the
-//! batch size, whatever the number of rows.
+//! column's few distinct values instead of every row.
+//!
+//! Decoding (zstd and Parquet's encodings) is most of the cost of a run, so it
+//! uses every core: each thread decodes a share of the columns, all in step
+//! ([`ParallelColumns`]); a single column with several row groups is split by
+//! row group instead ([`ParallelGroups`]). Either way the batches come out in
+//! file order with the same rows as a sequential read, and each thread may run
+//! only a bounded number of batches ahead ([`QUEUED`]; a row group of the single
+//! column), so memory stays bounded whatever the row count.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
 };
 use parquet::basic::Encoding;
 use parquet::file::metadata::ParquetMetaData;
 
-use super::{Column, RawBatches, match_columns, pick, projection, read_error};
+use super::{Column, RawBatch, RawBatches, match_columns, pick, projection, read_error};
 use crate::check::ir::Type;
 use crate::data::{BATCH_ROWS, DataError, coerce};
 
@@ -51,7 +61,9 @@ impl ParquetSource {
         u64::try_from(rows).unwrap_or_default()
     }
 
-    /// Streams the wanted columns, in the order asked for.
+    /// Streams the wanted columns, in the order asked for. With several row
+    /// groups and several cores, row groups are decoded in parallel (see
+    /// [`ParallelGroups`]); the batches still come out in file order.
     pub(crate) fn batches<'a>(
         &'a self,
         path: &'a Path,
@@ -59,6 +71,36 @@ impl ParquetSource {
     ) -> Result<RawBatches<'a>, DataError> {
         let indices = self.indices(wanted);
         let (roots, positions) = projection(&indices);
+        let metadata = self.metadata.metadata();
+        let groups = metadata.num_row_groups();
+        let job = Job {
+            metadata: self.metadata.clone(),
+            path: path.to_path_buf(),
+            roots,
+            positions,
+        };
+        let shares = column_shares(metadata, &job.roots, decode_workers(usize::MAX));
+        if shares.len() > 1 {
+            return Ok(Box::new(ParallelColumns::start(job, shares)));
+        }
+        let workers = decode_workers(groups);
+        if workers > 1 {
+            // one column (the population pass): a thread may decode a whole row
+            // group ahead, which for one column is cheap
+            let largest = metadata
+                .row_groups()
+                .iter()
+                .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            let queued = largest.div_ceil(BATCH_ROWS) + 1;
+            return Ok(Box::new(ParallelGroups::start(
+                job, groups, workers, queued,
+            )));
+        }
+        let Job {
+            roots, positions, ..
+        } = job;
         let file = File::open(path).map_err(|e| read_error(path, e))?;
         let mask = ProjectionMask::roots(self.metadata.parquet_schema(), roots);
         let reader =
@@ -79,6 +121,305 @@ impl ParquetSource {
             .iter()
             .filter_map(|c| schema.fields().iter().position(|f| *f.name() == c.name))
             .collect()
+    }
+}
+
+/// How many threads decode a file of `groups` row groups: one per core, at most
+/// one per row group, at most [`MAX_DECODERS`].
+fn decode_workers(groups: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores.min(groups).min(MAX_DECODERS)
+}
+
+/// Decoding threads past this buy nothing but memory (each holds a row group's
+/// column chunks and a few batches).
+const MAX_DECODERS: usize = 8;
+
+/// Batches a decoding thread may have ready ahead of the consumer. Together with
+/// the number of threads this bounds memory: at most `workers × (QUEUED + 1)`
+/// batches are decoded and not yet taken.
+const QUEUED: usize = 2;
+
+/// What a decoding thread needs, owned (the threads outlive the borrow of the
+/// source: they stop when the iterator is dropped).
+#[derive(Clone)]
+struct Job {
+    metadata: ArrowReaderMetadata,
+    path: PathBuf,
+    roots: Vec<usize>,
+    positions: Vec<usize>,
+}
+
+/// What a decoding thread sends: a batch, or the end of its current row group.
+enum Message {
+    Batch(Result<RawBatch, DataError>),
+    EndOfGroup,
+}
+
+/// Row groups decoded by `workers` threads, thread `w` taking groups `w`,
+/// `w + workers`, …, each sending its batches through its own bounded channel.
+/// The iterator reads the channels in row-group order, so batches come out in
+/// file order. Used for a single column (the population pass): a thread that is
+/// a row group ahead must be able to queue that whole row group, which is cheap
+/// for one column and not for twenty (those are split by column instead).
+struct ParallelGroups {
+    receivers: Vec<Receiver<Message>>,
+    groups: usize,
+    group: usize,
+    done: bool,
+    path: PathBuf,
+}
+
+impl ParallelGroups {
+    fn start(job: Job, groups: usize, workers: usize, queued: usize) -> ParallelGroups {
+        let receivers = (0..workers)
+            .map(|worker| {
+                let (sender, receiver) = sync_channel(queued);
+                let job = job.clone();
+                std::thread::spawn(move || decode_groups(&job, worker, workers, groups, &sender));
+                receiver
+            })
+            .collect();
+        ParallelGroups {
+            receivers,
+            groups,
+            group: 0,
+            done: false,
+            path: job.path,
+        }
+    }
+}
+
+impl Iterator for ParallelGroups {
+    type Item = Result<RawBatch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done && self.group < self.groups {
+            let receiver = self.receivers.get(self.group % self.receivers.len())?;
+            match receiver.recv() {
+                Ok(Message::Batch(batch)) => {
+                    self.done = batch.is_err();
+                    return Some(batch);
+                }
+                Ok(Message::EndOfGroup) => self.group += 1,
+                Err(_) => {
+                    self.done = true;
+                    return Some(Err(corrupt(&self.path, "a decoding thread stopped")));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// One decoding thread: its row groups in order, each batch sent as it is
+/// decoded. Stops at the first error, or when the consumer has gone away.
+fn decode_groups(
+    job: &Job,
+    worker: usize,
+    workers: usize,
+    groups: usize,
+    sender: &SyncSender<Message>,
+) {
+    for group in (worker..groups).step_by(workers) {
+        let reader = match group_reader(job, group) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = sender.send(Message::Batch(Err(e)));
+                return;
+            }
+        };
+        for batch in reader {
+            let batch = batch
+                .map(|b| (pick(&b, &job.positions), b.num_rows()))
+                .map_err(|e| corrupt(&job.path, e));
+            let failed = batch.is_err();
+            if sender.send(Message::Batch(batch)).is_err() || failed {
+                return;
+            }
+        }
+        if sender.send(Message::EndOfGroup).is_err() {
+            return;
+        }
+    }
+}
+
+/// A reader of one row group's projected columns.
+fn group_reader(job: &Job, group: usize) -> Result<ParquetRecordBatchReader, DataError> {
+    let file = File::open(&job.path).map_err(|e| read_error(&job.path, e))?;
+    let mask = ProjectionMask::roots(job.metadata.parquet_schema(), job.roots.iter().copied());
+    ParquetRecordBatchReaderBuilder::new_with_metadata(file, job.metadata.clone())
+        .with_projection(mask)
+        .with_row_groups(vec![group])
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| corrupt(&job.path, e))
+}
+
+/// The projected columns (`roots`, ascending) split into at most `workers`
+/// shares of about equal compressed size (largest first, each to the lightest
+/// share), each share ascending. Empty shares are dropped, so one column gives
+/// one share.
+fn column_shares(metadata: &ParquetMetaData, roots: &[usize], workers: usize) -> Vec<Vec<usize>> {
+    let descr = metadata.file_metadata().schema_descr();
+    let mut sizes = vec![0i64; roots.len()];
+    for group in metadata.row_groups() {
+        for (leaf, chunk) in group.columns().iter().enumerate() {
+            let root = descr.get_column_root_idx(leaf);
+            if let Ok(i) = roots.binary_search(&root)
+                && let Some(size) = sizes.get_mut(i)
+            {
+                *size += chunk.compressed_size();
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..roots.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(sizes.get(*i).copied().unwrap_or(0)));
+    let mut shares: Vec<(i64, Vec<usize>)> = vec![(0, Vec::new()); workers.max(1)];
+    for i in order {
+        if let Some(lightest) = shares.iter_mut().min_by_key(|(load, _)| *load) {
+            lightest.0 += sizes.get(i).copied().unwrap_or(0);
+            lightest.1.extend(roots.get(i));
+        }
+    }
+    let mut shares: Vec<Vec<usize>> = shares
+        .into_iter()
+        .map(|(_, mut share)| {
+            share.sort_unstable();
+            share
+        })
+        .filter(|share| !share.is_empty())
+        .collect();
+    shares.sort();
+    shares
+}
+
+/// One file read by several threads at once, each decoding a share of the
+/// columns over every row group (for files with fewer row groups than cores).
+/// Every thread reads the same rows with the same batch size, so their batches
+/// line up; the iterator joins them column-wise, in file order.
+struct ParallelColumns {
+    receivers: Vec<Receiver<Result<RecordBatch, DataError>>>,
+    /// For each projected column (ascending), which share and which column in it.
+    sources: Vec<(usize, usize)>,
+    positions: Vec<usize>,
+    done: bool,
+    path: PathBuf,
+}
+
+impl ParallelColumns {
+    fn start(job: Job, shares: Vec<Vec<usize>>) -> ParallelColumns {
+        let sources = job
+            .roots
+            .iter()
+            .map(|root| {
+                shares
+                    .iter()
+                    .enumerate()
+                    .find_map(|(s, share)| share.binary_search(root).ok().map(|c| (s, c)))
+                    .unwrap_or((0, 0))
+            })
+            .collect();
+        let receivers = shares
+            .into_iter()
+            .map(|share| {
+                let (sender, receiver) = sync_channel(QUEUED);
+                let job = job.clone();
+                std::thread::spawn(move || decode_columns(&job, share, &sender));
+                receiver
+            })
+            .collect();
+        ParallelColumns {
+            receivers,
+            sources,
+            positions: job.positions,
+            done: false,
+            path: job.path,
+        }
+    }
+
+    /// The shares' batches joined into the projected columns, then picked.
+    fn join(&self, parts: &[RecordBatch]) -> Result<RawBatch, DataError> {
+        let rows = parts.first().map_or(0, RecordBatch::num_rows);
+        if parts.iter().any(|p| p.num_rows() != rows) {
+            return Err(corrupt(&self.path, "column readers went out of step"));
+        }
+        let columns: Vec<ArrayRef> = self
+            .sources
+            .iter()
+            .filter_map(|(s, c)| parts.get(*s).and_then(|p| p.columns().get(*c)).cloned())
+            .collect();
+        let picked = self
+            .positions
+            .iter()
+            .filter_map(|p| columns.get(*p).cloned())
+            .collect();
+        Ok((picked, rows))
+    }
+}
+
+impl Iterator for ParallelColumns {
+    type Item = Result<RawBatch, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(self.receivers.len());
+        let mut ended = 0;
+        for receiver in &self.receivers {
+            match receiver.recv() {
+                Ok(Ok(batch)) => parts.push(batch),
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Err(_) => ended += 1,
+            }
+        }
+        if ended == self.receivers.len() {
+            self.done = true;
+            return None;
+        }
+        if ended > 0 {
+            self.done = true;
+            return Some(Err(corrupt(&self.path, "column readers went out of step")));
+        }
+        let batch = self.join(&parts);
+        self.done = batch.is_err();
+        Some(batch)
+    }
+}
+
+/// One column-share thread: every row group, its columns only.
+fn decode_columns(
+    job: &Job,
+    share: Vec<usize>,
+    sender: &SyncSender<Result<RecordBatch, DataError>>,
+) {
+    let reader = File::open(&job.path)
+        .map_err(|e| read_error(&job.path, e))
+        .and_then(|file| {
+            let mask = ProjectionMask::roots(job.metadata.parquet_schema(), share);
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, job.metadata.clone())
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
+                .build()
+                .map_err(|e| corrupt(&job.path, e))
+        });
+    let reader = match reader {
+        Ok(reader) => reader,
+        Err(e) => {
+            let _ = sender.send(Err(e));
+            return;
+        }
+    };
+    for batch in reader {
+        let batch = batch.map_err(|e| corrupt(&job.path, e));
+        let failed = batch.is_err();
+        if sender.send(batch).is_err() || failed {
+            return;
+        }
     }
 }
 

@@ -1,0 +1,114 @@
+//! Batches in, membership batches out, evaluated on several threads, delivered
+//! in input order.
+//!
+//! The calling thread reads the source (for Parquet, row groups are already
+//! decoded in parallel underneath) and hands each batch, numbered, to the
+//! workers through a bounded queue; workers evaluate and send results back; the
+//! calling thread puts them back in order and delivers them (the sink need not
+//! be `Send`: it writes files and the terminal). At most `window` batches are
+//! taken and not yet delivered, so memory is bounded whatever the row count.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use arrow::error::ArrowError;
+use arrow::record_batch::RecordBatch;
+
+use super::EvalError;
+use crate::data::BatchIter;
+
+/// Evaluation threads: one per core, at most [`MAX_WORKERS`].
+pub(crate) fn workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores.min(MAX_WORKERS)
+}
+
+const MAX_WORKERS: usize = 8;
+
+type Numbered<T> = (usize, T);
+
+/// Evaluates every batch of `batches` with `evaluate` on `workers` threads and
+/// passes the results to `deliver` in input order. The first error (reading,
+/// evaluating or delivering) stops the run and is returned.
+pub(crate) fn run(
+    batches: BatchIter<'_>,
+    workers: usize,
+    evaluate: &(dyn Fn(&RecordBatch) -> Result<RecordBatch, EvalError> + Sync),
+    deliver: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    let window = 2 * workers;
+    let (work_tx, work_rx) = sync_channel::<Numbered<RecordBatch>>(window);
+    let (done_tx, done_rx) = sync_channel::<Numbered<Result<RecordBatch, EvalError>>>(window);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                while let Some((seq, batch)) = take(&work_rx) {
+                    let result = evaluate(&batch);
+                    if done_tx.send((seq, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // `feed` owns both channel ends the workers wait on, so when it returns
+        // (done or failed) every worker's recv/send fails and the scope can join
+        feed(batches, window, work_tx, done_rx, deliver)
+    })
+}
+
+/// One worker's next batch; `None` once the feeder is gone.
+fn take(work: &Mutex<Receiver<Numbered<RecordBatch>>>) -> Option<Numbered<RecordBatch>> {
+    let receiver = match work.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    receiver.recv().ok()
+}
+
+/// The calling thread's loop: keep up to `window` batches in flight, deliver
+/// results in order as they complete.
+fn feed(
+    mut batches: BatchIter<'_>,
+    window: usize,
+    work: SyncSender<Numbered<RecordBatch>>,
+    done: Receiver<Numbered<Result<RecordBatch, EvalError>>>,
+    deliver: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    let mut taken = 0usize;
+    let mut delivered = 0usize;
+    let mut exhausted = false;
+    let mut ready: BTreeMap<usize, Result<RecordBatch, EvalError>> = BTreeMap::new();
+    loop {
+        while !exhausted && taken - delivered < window {
+            match batches.next() {
+                Some(batch) => {
+                    let batch = batch.map_err(EvalError::from)?;
+                    work.send((taken, batch)).map_err(|_| stopped())?;
+                    taken += 1;
+                }
+                None => exhausted = true,
+            }
+        }
+        if taken == delivered {
+            return Ok(());
+        }
+        let (seq, result) = done.recv().map_err(|_| stopped())?;
+        ready.insert(seq, result);
+        while let Some(result) = ready.remove(&delivered) {
+            delivered += 1;
+            deliver(result?)?;
+        }
+    }
+}
+
+/// A worker died (it panicked): report it instead of hanging.
+fn stopped() -> EvalError {
+    EvalError::Arrow(ArrowError::ComputeError(
+        "an evaluation thread stopped".into(),
+    ))
+}
