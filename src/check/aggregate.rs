@@ -11,20 +11,6 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::syntax::ast::{self, AggregateFn};
 
-/// The function's name as written.
-pub(super) fn function_name(function: AggregateFn) -> &'static str {
-    match function {
-        AggregateFn::Count => "count",
-        AggregateFn::Sum => "sum",
-        AggregateFn::Avg => "avg",
-        AggregateFn::Min => "min",
-        AggregateFn::Max => "max",
-        AggregateFn::First => "first",
-        AggregateFn::Last => "last",
-        AggregateFn::Exists => "exists",
-    }
-}
-
 /// Checks one aggregate.
 pub(super) fn check(c: &mut Checker, agg: &ast::Aggregate, span: Span) -> Checked {
     if c.events.is_some() {
@@ -84,7 +70,7 @@ fn aggregated_field(
     table: EventsId,
     span: Span,
 ) -> Result<Option<EventFieldId>, Reported> {
-    let name = function_name(agg.function);
+    let name = agg.function.as_str();
     let needs_field = matches!(
         agg.function,
         AggregateFn::Sum | AggregateFn::Avg | AggregateFn::Min | AggregateFn::Max

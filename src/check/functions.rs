@@ -105,13 +105,7 @@ fn scalar(
     wanted: &str,
 ) -> Result<ir::ExprKind, Reported> {
     if !accepts(&value.ty) {
-        return Err(wrong_argument(
-            c,
-            function_name(function),
-            wanted,
-            arg,
-            &value.ty,
-        ));
+        return Err(wrong_argument(c, function.as_str(), wanted, arg, &value.ty));
     }
     Ok(call_kind(function, value))
 }
@@ -171,17 +165,6 @@ fn rank(
         value: Box::new(value),
     };
     Ok((kind, ty))
-}
-
-fn function_name(function: Function) -> &'static str {
-    match function {
-        Function::Lower => "lower",
-        Function::Upper => "upper",
-        Function::LengthString | Function::LengthList => "length",
-        Function::DaysSince => "days_since",
-        Function::Year => "year",
-        Function::Month => "month",
-    }
 }
 
 fn wrong_argument(

@@ -161,7 +161,7 @@ pub(super) fn string_test(
             value.span,
             format!(
                 "`{}` works on text, not on {} ({})",
-                string_op_name(op),
+                op.as_str(),
                 show::show(value),
                 types::name(&checked.ty)
             ),
@@ -176,15 +176,6 @@ pub(super) fn string_test(
         },
         span,
     ))
-}
-
-fn string_op_name(op: ast::StringOp) -> &'static str {
-    match op {
-        ast::StringOp::Contains => "contains",
-        ast::StringOp::StartsWith => "starts with",
-        ast::StringOp::EndsWith => "ends with",
-        ast::StringOp::Matches => "matches",
-    }
 }
 
 /// `tags has "x"`, `has any [...]`, `has all [...]`: items are literals of the element type.

@@ -53,7 +53,7 @@ fn text(expr: &Expr, depth: usize) -> Option<String> {
                 None => aggregate.table.name.clone(),
             };
             let more = aggregate.filter.is_some() || aggregate.window.is_some();
-            let function = super::aggregate::function_name(aggregate.function);
+            let function = aggregate.function.as_str();
             format!("{function}({table}{})", if more { " …" } else { "" })
         }
         _ => return None,

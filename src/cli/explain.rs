@@ -12,12 +12,11 @@ use chrono::NaiveDate;
 use super::{Context, ExitStatus, RunError, scope};
 use crate::check::ir::{
     Aggregate, DateTarget, Derived, Direction, Duration, DurationUnit, EventsId, Expr, ExprKind,
-    Function, Literal, Program, RankScore, Side, StringOp, TierBlock, TierId,
+    Literal, Program, Side, TierBlock, TierId,
 };
 use crate::diagnostic::did_you_mean;
 use crate::lint::count_criteria;
 use crate::plan::{self, PlanOptions};
-use crate::syntax::ast::AggregateFn;
 
 /// Arguments of `segmint explain`.
 #[derive(Debug, clap::Args)]
@@ -189,7 +188,7 @@ fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String
         ExprKind::IsMissing { negated, .. } => {
             if *negated { "is present" } else { "is missing" }.into()
         }
-        ExprKind::StringTest { op, pattern, .. } => format!("{} {pattern:?}", string_op(*op)),
+        ExprKind::StringTest { op, pattern, .. } => format!("{} {pattern:?}", op.as_str()),
         ExprKind::Has { all, items, .. } => format!(
             "{} [{}]",
             if *all { "has all" } else { "has any" },
@@ -223,8 +222,8 @@ fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String
         ExprKind::Literal(literal) => format!("literal {}", literal_text(literal)),
         ExprKind::Arith { op, .. } => format!("arithmetic {}", op.as_str()),
         ExprKind::Neg(_) => "negate".into(),
-        ExprKind::Call { function, .. } => function_name(*function).into(),
-        ExprKind::Rank { score, .. } => rank_name(*score).into(),
+        ExprKind::Call { function, .. } => function.as_str().into(),
+        ExprKind::Rank { score, .. } => score.as_str().into(),
         ExprKind::DateOf(_) => "date of".into(),
         ExprKind::ToFloat(_) => "to float".into(),
         ExprKind::Aggregate(aggregate) => aggregate_text(program, aggregate),
@@ -305,34 +304,6 @@ fn side_word(side: Side) -> &'static str {
     }
 }
 
-fn string_op(op: StringOp) -> &'static str {
-    match op {
-        StringOp::Contains => "contains",
-        StringOp::StartsWith => "starts with",
-        StringOp::EndsWith => "ends with",
-        StringOp::Matches => "matches",
-    }
-}
-
-fn function_name(function: Function) -> &'static str {
-    match function {
-        Function::Lower => "lower",
-        Function::Upper => "upper",
-        Function::LengthString | Function::LengthList => "length",
-        Function::DaysSince => "days_since",
-        Function::Year => "year",
-        Function::Month => "month",
-    }
-}
-
-fn rank_name(score: RankScore) -> &'static str {
-    match score {
-        RankScore::Quintile => "quintile",
-        RankScore::Decile => "decile",
-        RankScore::Percentile => "percentile",
-    }
-}
-
 fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
     let table = program.events.get(aggregate.table.0 as usize);
     let table_name = table.map_or("?", |t| t.name.as_str());
@@ -358,19 +329,6 @@ fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
     };
     format!(
         "{}({table_name}{field}{window}){filter}",
-        aggregate_name(aggregate.function)
+        aggregate.function.as_str()
     )
-}
-
-fn aggregate_name(function: AggregateFn) -> &'static str {
-    match function {
-        AggregateFn::Count => "count",
-        AggregateFn::Sum => "sum",
-        AggregateFn::Avg => "avg",
-        AggregateFn::Min => "min",
-        AggregateFn::Max => "max",
-        AggregateFn::First => "first",
-        AggregateFn::Last => "last",
-        AggregateFn::Exists => "exists",
-    }
 }
