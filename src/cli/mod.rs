@@ -255,7 +255,9 @@ fn as_of(given: Option<NaiveDate>, config: &Config) -> NaiveDate {
 
 /// clap value parser for `YYYY-MM-DD`.
 fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
-    project::parse_date(text).ok_or_else(|| format!("`{text}` is not a date like 2026-06-30"))
+    project::parse_date(text).ok_or_else(|| {
+        format!("`{text}` is not a calendar date written YYYY-MM-DD (e.g. 2026-06-30)")
+    })
 }
 
 /// Shown in messages about a path.

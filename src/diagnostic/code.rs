@@ -44,8 +44,6 @@ macro_rules! codes {
 codes! {
     /// A `.seg` file is not valid UTF-8.
     InvalidUtf8 = "invalid_utf8", Error;
-    /// A file could not be read.
-    UnreadableFile = "unreadable_file", Error;
     /// The text does not follow the grammar.
     SyntaxError = "syntax_error", Error;
     /// Expressions nested too deeply to check safely (e.g. 10,000 parentheses).

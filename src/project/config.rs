@@ -129,9 +129,21 @@ impl Config {
     }
 }
 
-/// A `YYYY-MM-DD` calendar date.
+/// A calendar date written exactly `YYYY-MM-DD` (as in `.seg` files and CSV data:
+/// chrono alone would also take `2025-2-3` or `+2025-02-03`).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+    let shape_ok = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape_ok {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 /// The toml error on one line: `line 1, column 1: unknown field `sgments`, expected …`.
@@ -154,6 +166,23 @@ mod tests {
 
     fn write(dir: &Path, text: &str) {
         std::fs::write(dir.join(FILE_NAME), text).unwrap();
+    }
+
+    #[test]
+    fn dates_are_exactly_yyyy_mm_dd() {
+        assert_eq!(
+            parse_date("2025-02-03"),
+            NaiveDate::from_ymd_opt(2025, 2, 3)
+        );
+        for bad in [
+            "2025-2-3",
+            "+2025-02-03",
+            " 2025-02-03",
+            "2024-02-30",
+            "2025/02/03",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

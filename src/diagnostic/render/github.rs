@@ -31,7 +31,7 @@ fn command(diagnostic: &Diagnostic, sources: &Sources) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let message = match &diagnostic.help {
+    let message = match super::help_with_places(diagnostic, sources) {
         Some(help) => format!("{}\nhelp: {help}", diagnostic.message),
         None => diagnostic.message.clone(),
     };

@@ -2,7 +2,8 @@
 //! `{"diagnostics":[{"severity":…,"code":…,"message":…,"file":…,"line":…,"column":…,"end_line":…,"end_column":…,"help":…}]}`.
 //!
 //! The keys and their order are a public contract (docs/cli.md); `help` is `null`
-//! when there is none. Secondary labels are not part of this format.
+//! when there is none. Secondary places (e.g. the first definition of a duplicate)
+//! are appended to `help`, since the format has no field for them.
 
 use std::io::{self, Write};
 
@@ -29,7 +30,7 @@ struct Entry<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
-    help: Option<&'a str>,
+    help: Option<String>,
 }
 
 impl<'a> Entry<'a> {
@@ -44,7 +45,7 @@ impl<'a> Entry<'a> {
             column: at.column,
             end_line: at.end_line,
             end_column: at.end_column,
-            help: diagnostic.help.as_deref(),
+            help: super::help_with_places(diagnostic, sources),
         }
     }
 }

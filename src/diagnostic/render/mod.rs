@@ -45,6 +45,38 @@ pub fn render(
     }
 }
 
+/// The secondary places of a diagnostic as one line of text, e.g.
+/// `first defined here: schema.seg:14:3`, for formats that print no source
+/// (json, github): without it they would lose the other side of a duplicate or a cycle.
+pub fn related_places(diagnostic: &Diagnostic, sources: &Sources) -> Option<String> {
+    let places: Vec<String> = diagnostic
+        .secondary
+        .iter()
+        .map(|label| {
+            let at = Location::of(sources, label.span);
+            let place = format!("{}:{}:{}", at.file, at.line, at.column);
+            match &label.text {
+                Some(text) => format!("{text}: {place}"),
+                None => place,
+            }
+        })
+        .collect();
+    (!places.is_empty()).then(|| places.join("; "))
+}
+
+/// The help text followed by the related places, for formats that print no source.
+pub fn help_with_places(diagnostic: &Diagnostic, sources: &Sources) -> Option<String> {
+    match (
+        diagnostic.help.as_deref(),
+        related_places(diagnostic, sources),
+    ) {
+        (Some(help), Some(places)) => Some(format!("{help} (see {places})")),
+        (Some(help), None) => Some(help.to_owned()),
+        (None, Some(places)) => Some(format!("see {places}")),
+        (None, None) => None,
+    }
+}
+
 /// Where a span lies, in the terms users see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
