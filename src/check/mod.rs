@@ -9,7 +9,7 @@
 //! The steps, one module each: `schema` picks and lowers the one schema; `names`
 //! builds the shared namespace and reports duplicates; `events` declares event tables;
 //! `items` declares and then checks segments and tiers blocks, using `expr` (with
-//! `predicates`, `unify`, `functions`, `aggregate`, `types`, `literals`) for conditions
+//! `predicates`, `unify`, `values`, `functions`, `aggregate`, `types`, `literals`) for conditions
 //! and `expect` for `expect` lines; `order` sorts by dependency.
 
 mod aggregate;
@@ -27,6 +27,7 @@ mod schema;
 mod show;
 mod types;
 mod unify;
+mod values;
 
 use crate::diagnostic::Diagnostics;
 use crate::syntax::ast;

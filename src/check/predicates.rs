@@ -6,7 +6,7 @@ use super::Reported;
 use super::expr::{Checked, Checker, Place, bool_expr};
 use super::ir::{self, Type};
 use super::unify::unify;
-use super::{literals, show, types};
+use super::{literals, show, types, values};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
@@ -19,7 +19,7 @@ pub(super) fn compare(
     right: &ast::Expr,
     span: Span,
 ) -> Checked {
-    let (l, r) = (c.expr(left), c.expr(right));
+    let (l, r) = values::operands(c, left, right);
     let (l, r) = (l?, r?);
     let (ty, mut operands) = unify(c, &[left, right], vec![l, r])?;
     let ordering = !matches!(op, ast::CmpOp::Eq | ast::CmpOp::NotEq);

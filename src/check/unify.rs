@@ -6,6 +6,8 @@ use super::Reported;
 use super::expr::Checker;
 use super::ir::{self, Type};
 use super::{show, types};
+use chrono::{DateTime, NaiveDate};
+
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::syntax::ast;
 
@@ -50,8 +52,7 @@ fn check_enum_values(
         if values.iter().any(|v| v == value) {
             continue;
         }
-        let help = did_you_mean(value, values.iter().map(String::as_str))
-            .unwrap_or_else(|| one_of(values));
+        let help = closest_value(value, values).unwrap_or_else(|| one_of(values));
         result = Err(c.report(
             Diagnostic::new(
                 Code::UnknownEnumValue,
@@ -62,6 +63,37 @@ fn check_enum_values(
         ));
     }
     result
+}
+
+/// ``did you mean `"gold"`?``: the value as the literal to write, in quotes.
+fn closest_value(value: &str, values: &ir::EnumValues) -> Option<String> {
+    let help = did_you_mean(value, values.iter().map(String::as_str))?;
+    let closest = values
+        .iter()
+        .find(|v| did_you_mean(value, [v.as_str()]).as_ref() == Some(&help))?;
+    Some(format!("did you mean `{closest:?}`?"))
+}
+
+/// The text of a string literal that reads as a date or a timestamp, when the other
+/// operand is a date or a timestamp (`signup_date > "2024-01-01"`).
+fn quoted_date(pair: [&ir::Expr; 2]) -> Option<&str> {
+    if !pair
+        .iter()
+        .any(|e| matches!(e.ty, Type::Date | Type::Timestamp))
+    {
+        return None;
+    }
+    pair.iter().find_map(|e| match &e.kind {
+        ir::ExprKind::Literal(ir::Literal::String(s)) if is_date_text(s) => Some(s.as_str()),
+        _ => None,
+    })
+}
+
+/// Whether a text is a date (`2024-01-31`) or a timestamp (`2024-01-31T10:00:00Z`) as
+/// the language writes them.
+fn is_date_text(text: &str) -> bool {
+    let is_date = text.len() == 10 && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok();
+    is_date || DateTime::parse_from_rfc3339(text).is_ok()
 }
 
 /// "expected one of …" listing an enum's values (at most ten).
@@ -111,6 +143,9 @@ fn mismatch_help(a: &ir::Expr, b: &ir::Expr) -> Option<String> {
         });
     if quoted_number {
         return Some("write the number without quotes".into());
+    }
+    if let Some(date) = quoted_date(pair) {
+        return Some(format!("write the date without quotes: `{date}`"));
     }
     if pair.iter().any(|e| matches!(e.ty, Type::Enum(_)))
         && pair.iter().all(|e| types::is_text(&e.ty))

@@ -121,6 +121,10 @@ pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>)
                     .with_help_opt(slip.help);
             }
             let (message, help) = describe(text, pos, &found, positives);
+            let span = match unfinished_line_end(text, pos, positives) {
+                Some(end) => Span::new(file.id, end, end),
+                None => span,
+            };
             Diagnostic::new(Code::SyntaxError, span, message).with_help_opt(help)
         }
         ErrorVariant::CustomError { message } if message.contains("stack") => Diagnostic::new(
@@ -210,6 +214,66 @@ fn unclosed_block(pos: usize, chunk: &str, found: &str, positives: &[Rule]) -> O
     })
 }
 
+/// When the error is at the start of a line and the line before could not end where
+/// it does (`age >= 18 and`, `within last 30`), the end of that line (just after its
+/// last token): the place to fix, rather than the `}` or the word on the next line.
+fn unfinished_line_end(text: &str, pos: usize, positives: &[Rule]) -> Option<usize> {
+    // A line, block or file that could end here is not unfinished: what is wrong is
+    // the token found.
+    let could_end = [
+        Rule::rbrace,
+        Rule::pred_tail,
+        Rule::item,
+        Rule::file,
+        Rule::items,
+        Rule::EOI,
+        Rule::clause,
+        Rule::schema_field,
+        Rule::event_line,
+        Rule::tier,
+    ];
+    if positives.iter().any(|rule| could_end.contains(rule)) {
+        return None;
+    }
+    let end = end_of_code(text.get(..pos)?);
+    text.get(end..pos)?.contains('\n').then_some(end)
+}
+
+/// The end of the last token in `before`, skipping blank lines and `//` comments.
+fn end_of_code(before: &str) -> usize {
+    let mut rest = before.trim_end();
+    loop {
+        let line_start = rest.rfind('\n').map_or(0, |i| i + 1);
+        let line = rest.get(line_start..).unwrap_or("");
+        let code = line.get(..comment_start(line)).unwrap_or(line).trim_end();
+        if !code.is_empty() || line_start == 0 {
+            return line_start + code.len();
+        }
+        rest = rest.get(..line_start).unwrap_or("").trim_end();
+    }
+}
+
+/// Where a `//` comment starts in a line (outside strings), or the line's length.
+fn comment_start(line: &str) -> usize {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\\' if in_string && !escaped => {
+                escaped = true;
+                continue;
+            }
+            '"' if !escaped => in_string = !in_string,
+            '/' if !in_string && line.get(i..).is_some_and(|r| r.starts_with("//")) => {
+                return i;
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    line.len()
+}
+
 /// The message and help for a parsing error at `pos`.
 fn describe(text: &str, pos: usize, found: &str, positives: &[Rule]) -> (String, Option<String>) {
     let shown = show_found(found);
@@ -252,6 +316,12 @@ fn describe(text: &str, pos: usize, found: &str, positives: &[Rule]) -> (String,
 
 /// Help for the usual slips, judged from the text found.
 fn help_for(text: &str, pos: usize, found: &str, positives: &[Rule]) -> Option<String> {
+    if let Some(help) = bare_word_in_list(found, positives)
+        .or_else(|| missing_test(text, pos, found))
+        .or_else(|| list_without_brackets(text, pos, found, positives))
+    {
+        return Some(help);
+    }
     let previous = previous_token(text, pos);
     if found.starts_with('T') && is_date_shape(&previous) {
         return Some(
@@ -304,6 +374,117 @@ fn help_for(text: &str, pos: usize, found: &str, positives: &[Rule]) -> Option<S
     } else {
         None
     }
+}
+
+/// `in [regular, poor]`, `has vip`: a word where a list item must be a value; it was
+/// meant as text (an enum's values are written as strings).
+fn bare_word_in_list(found: &str, positives: &[Rule]) -> Option<String> {
+    let is_word = found.starts_with(|c: char| c.is_ascii_alphabetic())
+        && found.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let keyword = is_keyword(&found.to_ascii_lowercase());
+    (positives.contains(&Rule::list_item) && is_word && !keyword)
+        .then(|| format!("values are written as literals: write it in quotes: `{found:?}`"))
+}
+
+/// `is null`, `is not null`, `is not missing`: the language says `is missing` and
+/// `is present`.
+fn missing_test(text: &str, pos: usize, found: &str) -> Option<String> {
+    let before = text.get(..pos)?;
+    let mut words = before.split_whitespace().rev();
+    let negated = match (words.next()?, words.next()) {
+        ("is", _) => false,
+        ("not", Some("is")) => true,
+        _ => return None,
+    };
+    let fix = match (negated, found) {
+        (false, "null" | "nil" | "none") | (true, "present") => "is missing",
+        (true, "null" | "nil" | "none" | "missing") => "is present",
+        _ => return None,
+    };
+    Some(format!("write `{fix}`"))
+}
+
+/// `in ("DE", "AT")`, `in "a", "b"`, `has any "vip"`: a list without its square
+/// brackets; the help shows it with them.
+fn list_without_brackets(
+    text: &str,
+    pos: usize,
+    found: &str,
+    positives: &[Rule],
+) -> Option<String> {
+    if !positives.contains(&Rule::lbracket) && !positives.contains(&Rule::list) {
+        return None;
+    }
+    let rest = text.get(pos..)?;
+    let items = match rest.strip_prefix('(') {
+        Some(inside) => {
+            let line = inside.lines().next().unwrap_or("");
+            let inner = line.split(')').next().unwrap_or(line);
+            inner
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        }
+        None => literal_run(rest),
+    };
+    if items.is_empty() || (found != "(" && items.len() > 8) {
+        return None;
+    }
+    let list = format!("[{}]", items.join(", "));
+    if previous_token(text, pos) == "any" {
+        let one = match items.as_slice() {
+            [one] => format!(", or `has {one}` for one value"),
+            _ => String::new(),
+        };
+        return Some(format!(
+            "a list goes in square brackets: `has any {list}`{one}"
+        ));
+    }
+    Some(format!("a list goes in square brackets: `{list}`"))
+}
+
+/// The literals (strings, numbers) at the start of `rest`, separated by commas.
+fn literal_run(rest: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let mut rest = rest;
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t']);
+        let len = literal_len(trimmed);
+        let Some(item) = trimmed.get(..len).filter(|s| !s.is_empty()) else {
+            break;
+        };
+        items.push(item);
+        let after = trimmed
+            .get(len..)
+            .unwrap_or("")
+            .trim_start_matches([' ', '\t']);
+        match after.strip_prefix(',') {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    items
+}
+
+/// The length of the string or number literal at the start of `text` (0 if none).
+fn literal_len(text: &str) -> usize {
+    if text.starts_with('"') {
+        let found = found_token(text, 0);
+        return if found.len() > 1 && found.ends_with('"') {
+            found.len()
+        } else {
+            0
+        };
+    }
+    let sign = usize::from(text.starts_with('-'));
+    let digits = text
+        .get(sign..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '_'))
+        .count();
+    if digits == 0 { 0 } else { sign + digits }
 }
 
 /// Help that follows from what was expected.
@@ -583,6 +764,52 @@ mod tests {
         ];
         for (text, pos, expected) in cases {
             assert_eq!(found_token(text, pos), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_end_of_code_skips_blank_lines_and_comments() {
+        let text = "where a and // more \"//\" here\n\n  // note\n}";
+        let end = end_of_code(&text[..text.len() - 1]);
+        assert_eq!(&text[..end], "where a and");
+        assert_eq!(end_of_code("x = \"a//b\""), 10);
+        assert_eq!(end_of_code(""), 0);
+    }
+
+    #[test]
+    fn lists_without_brackets_are_shown_with_them() {
+        let help = |text: &str, pos| list_without_brackets(text, pos, "", &[Rule::lbracket]);
+        assert_eq!(
+            help("c in (\"DE\",\"AT\") }", 5).as_deref(),
+            Some("a list goes in square brackets: `[\"DE\", \"AT\"]`")
+        );
+        assert_eq!(
+            help("c in 1, -2.5 and x", 5).as_deref(),
+            Some("a list goes in square brackets: `[1, -2.5]`")
+        );
+        assert_eq!(help("c in x", 5), None);
+        assert_eq!(
+            list_without_brackets("c in (1)", 5, "(", &[Rule::comma]),
+            None
+        );
+    }
+
+    #[test]
+    fn null_tests_are_rewritten_with_missing_and_present() {
+        let cases = [
+            ("a is null", "null", Some("write `is missing`")),
+            ("a is not null", "null", Some("write `is present`")),
+            ("a is not missing", "missing", Some("write `is present`")),
+            ("a is not present", "present", Some("write `is missing`")),
+            ("a is gone", "gone", None),
+        ];
+        for (text, found, expected) in cases {
+            let pos = text.len() - found.len();
+            assert_eq!(
+                missing_test(text, pos, found).as_deref(),
+                expected,
+                "{text}"
+            );
         }
     }
 

@@ -157,7 +157,7 @@ impl Ctx<'_> {
             (Rule::compare_tail, [op, right]) => ast::ExprKind::Compare {
                 left: value,
                 op: self.cmp_op(op),
-                right: boxed(self.expr(right.clone())?),
+                right: boxed(self.compared(right.clone())?),
             },
             (Rule::in_tail, [_, list]) | (Rule::not_in_tail, [_, _, list]) => {
                 let (items, list_span) = self.list(list.clone())?;
@@ -229,6 +229,29 @@ impl Ctx<'_> {
                 },
             },
             _ => return None,
+        })
+    }
+
+    /// The right side of a comparison. An upper-case bare word there (`country = DE`)
+    /// is almost surely text: the error suggests quotes rather than lower case.
+    fn compared(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Expr> {
+        let pair = skip_layers(pair);
+        let ident = (pair.as_rule() == Rule::name)
+            .then(|| children(pair.clone()).next())
+            .flatten();
+        let Some(ident) = ident.filter(|p| upper_case_word(p.as_str())) else {
+            return self.expr(pair);
+        };
+        let span = self.span(&pair);
+        let name = ident.as_str().to_owned();
+        self.error(
+            span,
+            format!("`{name}` is not a valid name"),
+            format!("to compare with the text `{name}`, write it in quotes: `{name:?}`"),
+        );
+        Some(ast::Expr {
+            kind: ast::ExprKind::Name(ast::Ident { name, span }),
+            span,
         })
     }
 
@@ -470,6 +493,12 @@ fn skip_layers(mut pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
         }
     }
     pair
+}
+
+/// A word with an upper-case letter that is no keyword in upper case (`DE`, `Berlin`).
+fn upper_case_word(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_uppercase())
+        && !crate::syntax::error::is_keyword(&word.to_ascii_lowercase())
 }
 
 /// `add_op` / `mul_op`
