@@ -553,3 +553,73 @@ impl RankScore {
         }
     }
 }
+
+impl Expr {
+    /// The direct sub-expressions, in the order written (an aggregate's only child is
+    /// its filter, read in the event table's scope). The one generic walk over the IR:
+    /// lints, `explain` and scoping use it instead of matching every variant again.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Or(items) | ExprKind::And(items) => items.iter().collect(),
+            ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+                vec![left, right]
+            }
+            ExprKind::Between {
+                value, low, high, ..
+            } => vec![value, low, high],
+            ExprKind::Not(value)
+            | ExprKind::InList { value, .. }
+            | ExprKind::IsMissing { value, .. }
+            | ExprKind::StringTest { value, .. }
+            | ExprKind::Has { list: value, .. }
+            | ExprKind::IsEmpty { value, .. }
+            | ExprKind::Within { value, .. }
+            | ExprKind::DateCompare { value, .. }
+            | ExprKind::Percentile { value, .. }
+            | ExprKind::Neg(value)
+            | ExprKind::Call { arg: value, .. }
+            | ExprKind::Rank { value, .. }
+            | ExprKind::DateOf(value)
+            | ExprKind::ToFloat(value) => vec![value],
+            ExprKind::Aggregate(aggregate) => aggregate.filter.iter().collect(),
+            ExprKind::SegmentRef(_)
+            | ExprKind::Field(_)
+            | ExprKind::TierRef(_)
+            | ExprKind::Literal(_)
+            | ExprKind::EventField(_) => Vec::new(),
+        }
+    }
+
+    /// [`Expr::children`], mutably.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Or(items) | ExprKind::And(items) => items.iter_mut().collect(),
+            ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+                vec![left, right]
+            }
+            ExprKind::Between {
+                value, low, high, ..
+            } => vec![value, low, high],
+            ExprKind::Not(value)
+            | ExprKind::InList { value, .. }
+            | ExprKind::IsMissing { value, .. }
+            | ExprKind::StringTest { value, .. }
+            | ExprKind::Has { list: value, .. }
+            | ExprKind::IsEmpty { value, .. }
+            | ExprKind::Within { value, .. }
+            | ExprKind::DateCompare { value, .. }
+            | ExprKind::Percentile { value, .. }
+            | ExprKind::Neg(value)
+            | ExprKind::Call { arg: value, .. }
+            | ExprKind::Rank { value, .. }
+            | ExprKind::DateOf(value)
+            | ExprKind::ToFloat(value) => vec![value],
+            ExprKind::Aggregate(aggregate) => aggregate.filter.iter_mut().collect(),
+            ExprKind::SegmentRef(_)
+            | ExprKind::Field(_)
+            | ExprKind::TierRef(_)
+            | ExprKind::Literal(_)
+            | ExprKind::EventField(_) => Vec::new(),
+        }
+    }
+}

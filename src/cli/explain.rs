@@ -135,43 +135,10 @@ fn tree(
         ExprKind::Aggregate(aggregate) => Some(aggregate.table),
         _ => table,
     };
-    for child in children(expr) {
+    for child in expr.children() {
         tree(out, program, child, depth + 1, inner_table)?;
     }
     Ok(())
-}
-
-/// The direct sub-expressions, in the order written.
-pub(super) fn children(expr: &Expr) -> Vec<&Expr> {
-    match &expr.kind {
-        ExprKind::Or(items) | ExprKind::And(items) => items.iter().collect(),
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            vec![left, right]
-        }
-        ExprKind::Between {
-            value, low, high, ..
-        } => vec![value, low, high],
-        ExprKind::Not(value)
-        | ExprKind::InList { value, .. }
-        | ExprKind::IsMissing { value, .. }
-        | ExprKind::StringTest { value, .. }
-        | ExprKind::Has { list: value, .. }
-        | ExprKind::IsEmpty { value, .. }
-        | ExprKind::Within { value, .. }
-        | ExprKind::DateCompare { value, .. }
-        | ExprKind::Percentile { value, .. }
-        | ExprKind::Neg(value)
-        | ExprKind::Call { arg: value, .. }
-        | ExprKind::Rank { value, .. }
-        | ExprKind::DateOf(value)
-        | ExprKind::ToFloat(value) => vec![value],
-        ExprKind::Aggregate(aggregate) => aggregate.filter.iter().collect(),
-        ExprKind::SegmentRef(_)
-        | ExprKind::Field(_)
-        | ExprKind::TierRef(_)
-        | ExprKind::Literal(_)
-        | ExprKind::EventField(_) => Vec::new(),
-    }
 }
 
 /// One node's line, without its children.

@@ -103,7 +103,7 @@ fn refs(expr: &Expr, found: &mut Vec<Derived>) {
         ExprKind::TierRef(id) => found.push(Derived::Tiers(*id)),
         _ => {}
     }
-    for child in super::explain::children(expr) {
+    for child in expr.children() {
         refs(child, found);
     }
 }
@@ -111,46 +111,7 @@ fn refs(expr: &Expr, found: &mut Vec<Derived>) {
 /// Calls `f` on `expr` and every expression inside it.
 fn walk_mut(expr: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     f(expr);
-    match &mut expr.kind {
-        ExprKind::Or(items) | ExprKind::And(items) => {
-            for item in items {
-                walk_mut(item, f);
-            }
-        }
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            walk_mut(left, f);
-            walk_mut(right, f);
-        }
-        ExprKind::Between {
-            value, low, high, ..
-        } => {
-            walk_mut(value, f);
-            walk_mut(low, f);
-            walk_mut(high, f);
-        }
-        ExprKind::Not(value)
-        | ExprKind::InList { value, .. }
-        | ExprKind::IsMissing { value, .. }
-        | ExprKind::StringTest { value, .. }
-        | ExprKind::Has { list: value, .. }
-        | ExprKind::IsEmpty { value, .. }
-        | ExprKind::Within { value, .. }
-        | ExprKind::DateCompare { value, .. }
-        | ExprKind::Percentile { value, .. }
-        | ExprKind::Neg(value)
-        | ExprKind::Call { arg: value, .. }
-        | ExprKind::Rank { value, .. }
-        | ExprKind::DateOf(value)
-        | ExprKind::ToFloat(value) => walk_mut(value, f),
-        ExprKind::Aggregate(aggregate) => {
-            if let Some(filter) = &mut aggregate.filter {
-                walk_mut(filter, f);
-            }
-        }
-        ExprKind::SegmentRef(_)
-        | ExprKind::Field(_)
-        | ExprKind::TierRef(_)
-        | ExprKind::Literal(_)
-        | ExprKind::EventField(_) => {}
+    for child in expr.children_mut() {
+        walk_mut(child, f);
     }
 }

@@ -17,43 +17,13 @@ pub(super) fn visit(expr: &Expr, scope: Scope, f: &mut dyn FnMut(&Expr, Scope)) 
 
 /// Calls `f` on each direct child of `expr`, with the scope the child is read in.
 pub(super) fn for_each_child(expr: &Expr, scope: Scope, f: &mut dyn FnMut(&Expr, Scope)) {
-    match &expr.kind {
-        ExprKind::Or(items) | ExprKind::And(items) => items.iter().for_each(|e| f(e, scope)),
-        ExprKind::Not(inner)
-        | ExprKind::Neg(inner)
-        | ExprKind::DateOf(inner)
-        | ExprKind::ToFloat(inner) => f(inner, scope),
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            f(left, scope);
-            f(right, scope);
-        }
-        ExprKind::Between {
-            value, low, high, ..
-        } => {
-            f(value, scope);
-            f(low, scope);
-            f(high, scope);
-        }
-        ExprKind::InList { value, .. }
-        | ExprKind::IsMissing { value, .. }
-        | ExprKind::StringTest { value, .. }
-        | ExprKind::IsEmpty { value, .. }
-        | ExprKind::Within { value, .. }
-        | ExprKind::DateCompare { value, .. }
-        | ExprKind::Percentile { value, .. }
-        | ExprKind::Rank { value, .. } => f(value, scope),
-        ExprKind::Has { list, .. } => f(list, scope),
-        ExprKind::Call { arg, .. } => f(arg, scope),
-        ExprKind::Aggregate(aggregate) => {
-            if let Some(filter) = &aggregate.filter {
-                f(filter, Some(aggregate.table));
-            }
-        }
-        ExprKind::SegmentRef(_)
-        | ExprKind::Field(_)
-        | ExprKind::TierRef(_)
-        | ExprKind::Literal(_)
-        | ExprKind::EventField(_) => {}
+    // An aggregate's only child is its filter, which reads the event table's fields.
+    let scope = match &expr.kind {
+        ExprKind::Aggregate(aggregate) => Some(aggregate.table),
+        _ => scope,
+    };
+    for child in expr.children() {
+        f(child, scope);
     }
 }
 
