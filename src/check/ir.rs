@@ -623,3 +623,17 @@ impl Expr {
         }
     }
 }
+
+impl std::fmt::Display for Duration {
+    /// As users write it: `30 days`, `1 month`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = match self.unit {
+            DurationUnit::Day => "day",
+            DurationUnit::Week => "week",
+            DurationUnit::Month => "month",
+            DurationUnit::Year => "year",
+        };
+        let plural = if self.amount == 1 { "" } else { "s" };
+        write!(f, "{} {unit}{plural}", self.amount)
+    }
+}

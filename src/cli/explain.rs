@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 
 use super::{Context, ExitStatus, RunError, scope};
 use crate::check::ir::{
-    Aggregate, DateTarget, Derived, Direction, Duration, DurationUnit, EventsId, Expr, ExprKind,
-    Literal, Program, Side, TierBlock, TierId,
+    Aggregate, DateTarget, Derived, Direction, EventsId, Expr, ExprKind, Literal, Program, Side,
+    TierBlock, TierId,
 };
 use crate::diagnostic::did_you_mean;
 use crate::lint::count_criteria;
@@ -168,11 +168,7 @@ fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String
             direction,
             duration,
             ..
-        } => format!(
-            "within {} {}",
-            direction_word(*direction),
-            duration_text(duration)
-        ),
+        } => format!("within {} {}", direction_word(*direction), duration),
         ExprKind::DateCompare { before, target, .. } => {
             format!(
                 "{} {}",
@@ -242,19 +238,8 @@ fn target_text(target: &DateTarget) -> String {
     match target {
         DateTarget::Date(date) => date.to_string(),
         DateTarget::Timestamp(micros) => timestamp_text(*micros),
-        DateTarget::Ago(duration) => format!("{} ago", duration_text(duration)),
+        DateTarget::Ago(duration) => format!("{} ago", duration),
     }
-}
-
-fn duration_text(duration: &Duration) -> String {
-    let unit = match duration.unit {
-        DurationUnit::Day => "day",
-        DurationUnit::Week => "week",
-        DurationUnit::Month => "month",
-        DurationUnit::Year => "year",
-    };
-    let plural = if duration.amount == 1 { "" } else { "s" };
-    format!("{} {unit}{plural}", duration.amount)
 }
 
 fn direction_word(direction: Direction) -> &'static str {
@@ -281,13 +266,7 @@ fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
         .unwrap_or_default();
     let window = aggregate
         .window
-        .map(|(direction, duration)| {
-            format!(
-                " within {} {}",
-                direction_word(direction),
-                duration_text(&duration)
-            )
-        })
+        .map(|(direction, duration)| format!(" within {} {}", direction_word(direction), duration))
         .unwrap_or_default();
     let filter = if aggregate.filter.is_some() {
         " where"

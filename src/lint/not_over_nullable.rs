@@ -1,8 +1,7 @@
 //! `not_over_nullable`
 
 use crate::check::ir::{
-    ArithOp, Direction, Duration, DurationUnit, EventFieldId, Expr, ExprKind, FieldId, Literal,
-    Program, TierId, Type,
+    ArithOp, Direction, EventFieldId, Expr, ExprKind, FieldId, Literal, Program, TierId, Type,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::syntax::ast::{AggregateFn, CmpOp};
@@ -278,21 +277,10 @@ fn positive_form(program: &Program, inner: &Expr, scope: Scope) -> Option<String
         } => Some(format!(
             "{} before {} ago",
             describe(program, scope, value)?,
-            show_duration(*duration)
+            duration
         )),
         _ => None,
     }
-}
-
-fn show_duration(duration: Duration) -> String {
-    let unit = match duration.unit {
-        DurationUnit::Day => "day",
-        DurationUnit::Week => "week",
-        DurationUnit::Month => "month",
-        DurationUnit::Year => "year",
-    };
-    let plural = if duration.amount == 1 { "" } else { "s" };
-    format!("{} {unit}{plural}", duration.amount)
 }
 
 fn negate(op: CmpOp) -> CmpOp {
