@@ -636,6 +636,33 @@ fn check_json_over_checker_fixtures() {
     });
 }
 
+/// The human format over every checker and lint fixture: what a person sees in a
+/// terminal (no colour when not a terminal), with source snippets and underlines.
+#[test]
+fn check_human_over_checker_and_lint_fixtures() {
+    insta::glob!("{check,lint}/*.seg", |path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let test = CliTest::new();
+        test.write(&format!("segments/{name}"), &std::fs::read(path).unwrap());
+        // Lint fixtures use the example library's schema (as tests/lint.rs does).
+        if path.parent().is_some_and(|p| p.ends_with("lint")) {
+            test.write(
+                "segments/schema.seg",
+                include_str!("../segments/schema.seg").as_bytes(),
+            );
+        }
+        let output = test.command(&["check"]).output().unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            !stdout.contains('\u{1b}'),
+            "no colour when not a terminal: {name}"
+        );
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!(stdout);
+        });
+    });
+}
+
 // ----- test ---------------------------------------------------------------------
 
 const EXPECTATIONS: &str = r#"segment german_regulars {
