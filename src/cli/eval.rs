@@ -107,9 +107,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let mut prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
-    // counting needs no keys: only a written table does
-    prepared.key = args.output.is_some();
+    let prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
     match &args.output {
         Some(path) => {
             let mut writer = OutputWriter::create(path, prepared.plan.membership_schema())?;
@@ -119,14 +117,10 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
             writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
         }
         None => {
-            let mut counter = super::stats::counter(&program, &prepared.plan, false, None);
-            execute(&prepared, context, &mut |batch| {
-                counter
-                    .add(&batch)
-                    .map_err(|e| EvalError::Output(e.to_string()))
-            })?;
-            let stats = counter.finish();
-            super::stats::write_table(&stats, prepared.plan.as_of(), context.stdout)?;
+            let as_of = prepared.plan.as_of();
+            let counter = super::stats::counter(&program, &prepared.plan, false, None);
+            let stats = super::stats::count(prepared, counter, context)?;
+            super::stats::write_table(&stats, as_of, context.stdout)?;
         }
     }
     Ok(ExitStatus::Success)

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, execute, prepare};
+use super::eval::{Input, Prepared, execute, prepare};
 use super::output::{Table, percent};
 use super::overlap;
 use super::{Context, ExitStatus, RunError};
@@ -74,16 +74,10 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         Some(By::Field(id)) => vec![*id],
         _ => Vec::new(),
     };
-    let mut prepared = prepare(&program, &config, &args.input, &[], carry)?;
-    prepared.key = false; // statistics count; they never show a key
-    let mut counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
-    execute(&prepared, context, &mut |batch| {
-        counter
-            .add(&batch)
-            .map_err(|e| EvalError::Output(e.to_string()))
-    })?;
-    let stats = counter.finish();
+    let prepared = prepare(&program, &config, &args.input, &[], carry)?;
     let as_of = prepared.plan.as_of();
+    let counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
+    let stats = count(prepared, counter, context)?;
     match args.format {
         StatsFormat::Table => write_table(&stats, as_of, context.stdout)?,
         StatsFormat::Markdown => write_markdown(&stats, as_of, context.stdout)?,
@@ -114,6 +108,22 @@ fn resolve_by(program: &Program, name: &str) -> Result<By, RunError> {
             other.describe()
         ))),
     }
+}
+
+/// Runs the plan and counts its membership batches. The key column is not read:
+/// a count never shows it, and it is among the most expensive columns to decode.
+pub(super) fn count(
+    mut prepared: Prepared,
+    mut counter: Counter,
+    context: &mut Context<'_>,
+) -> Result<Stats, RunError> {
+    prepared.key = false;
+    execute(&prepared, context, &mut |batch| {
+        counter
+            .add(&batch)
+            .map_err(|e| EvalError::Output(e.to_string()))
+    })?;
+    Ok(counter.finish())
 }
 
 /// A counter for the membership batches of `plan`.

@@ -11,11 +11,10 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, execute, prepare};
+use super::eval::{Input, prepare};
 use super::output::{Align, Table, percent};
 use super::{Context, ExitStatus, RunError};
 use crate::diagnostic::render::Location;
-use crate::eval::EvalError;
 use crate::expect::{self, Kind, Measured, Outcome};
 use crate::source::Sources;
 
@@ -51,15 +50,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     };
     let all: Vec<String> = program.segments.iter().map(|s| s.name.clone()).collect();
     let prepared = prepare(&program, &config, &args.input, &all, Vec::new())?;
-    let mut counter = super::stats::counter(&program, &prepared.plan, true, None);
-    execute(&prepared, context, &mut |batch| {
-        counter
-            .add(&batch)
-            .map_err(|e| EvalError::Output(e.to_string()))
-    })?;
-    let stats = counter.finish();
+    let as_of = prepared.plan.as_of();
+    let counter = super::stats::counter(&program, &prepared.plan, true, None);
+    let stats = super::stats::count(prepared, counter, context)?;
     let outcomes = expect::measure(&program, &stats);
-    let report = Report::new(&outcomes, &sources, stats.rows, prepared.plan.as_of());
+    let report = Report::new(&outcomes, &sources, stats.rows, as_of);
     match args.format {
         TestFormat::Human => report.write_text(context.stdout, false)?,
         TestFormat::Markdown => report.write_text(context.stdout, true)?,

@@ -224,9 +224,8 @@ impl Normalised<'_> {
         })
     }
 
-    /// A missing key is an error naming the first row without one: the key is the
-    /// customer's identity in every output. (Duplicate keys are not looked for: that
-    /// would need memory growing with the rows; docs/data.md says keys are assumed unique.)
+    /// Hands the column tallies (values outside an enum, missing values in fields not
+    /// marked `?`) to the file's warnings once the whole file has been read.
     fn commit(&mut self) {
         let tallies = std::mem::take(&mut self.tallies);
         let mut warnings = match self.file.warnings.lock() {
