@@ -11,8 +11,7 @@ use chrono::NaiveDate;
 
 use super::{Context, ExitStatus, RunError, scope};
 use crate::check::ir::{
-    Aggregate, DateTarget, Derived, Direction, EventsId, Expr, ExprKind, Literal, Program, Side,
-    TierBlock, TierId,
+    Aggregate, DateTarget, Derived, EventsId, Expr, ExprKind, Literal, Program, TierBlock, TierId,
 };
 use crate::diagnostic::did_you_mean;
 use crate::lint::count_criteria;
@@ -168,7 +167,7 @@ fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String
             direction,
             duration,
             ..
-        } => format!("within {} {}", direction_word(*direction), duration),
+        } => format!("within {} {}", direction.as_str(), duration),
         ExprKind::DateCompare { before, target, .. } => {
             format!(
                 "{} {}",
@@ -177,7 +176,7 @@ fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String
             )
         }
         ExprKind::Percentile { side, fraction, .. } => {
-            format!("in {} {}%", side_word(*side), fraction * 100.0)
+            format!("in {} {}%", side.as_str(), fraction * 100.0)
         }
         ExprKind::SegmentRef(id) => format!("segment {}", program.segment(*id).name),
         ExprKind::Field(id) => format!("field {}", program.schema.field(*id).name),
@@ -242,20 +241,6 @@ fn target_text(target: &DateTarget) -> String {
     }
 }
 
-fn direction_word(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Last => "last",
-        Direction::Next => "next",
-    }
-}
-
-fn side_word(side: Side) -> &'static str {
-    match side {
-        Side::Top => "top",
-        Side::Bottom => "bottom",
-    }
-}
-
 fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
     let table = program.events.get(aggregate.table.0 as usize);
     let table_name = table.map_or("?", |t| t.name.as_str());
@@ -266,7 +251,7 @@ fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
         .unwrap_or_default();
     let window = aggregate
         .window
-        .map(|(direction, duration)| format!(" within {} {}", direction_word(direction), duration))
+        .map(|(direction, duration)| format!(" within {} {}", direction.as_str(), duration))
         .unwrap_or_default();
     let filter = if aggregate.filter.is_some() {
         " where"

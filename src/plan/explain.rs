@@ -12,7 +12,7 @@ use std::fmt::{self, Display, Formatter};
 use super::dates;
 use super::node::{Lit, Node, NodeId};
 use super::{OutputKind, Plan};
-use crate::check::ir::{ArithOp, CmpOp, RankScore, SegmentId, Side, StringOp};
+use crate::check::ir::SegmentId;
 
 impl Display for Plan {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -154,7 +154,7 @@ impl Plan {
         match node {
             Node::Truthy(value) => v(value),
             Node::Compare { left, op, right } => {
-                format!("{} {} {}", v(left), cmp_str(*op), v(right))
+                format!("{} {} {}", v(left), op.as_str(), v(right))
             }
             Node::InList {
                 value,
@@ -185,7 +185,7 @@ impl Plan {
                 format!(
                     "{} {} {:?}",
                     v(value),
-                    string_op(*op),
+                    op.as_str(),
                     self.pattern(*pattern).text
                 )
             }
@@ -205,10 +205,7 @@ impl Plan {
                 side,
                 share,
             } => {
-                let side = match side {
-                    Side::Top => "top",
-                    Side::Bottom => "bottom",
-                };
+                let side = side.as_str();
                 format!(
                     "{} in {side} {} of population #{}",
                     v(value),
@@ -238,7 +235,7 @@ impl Plan {
             },
             Node::Const(c) => show_lit(&self.constant(*c).lit),
             Node::Arith { op, left, right } => {
-                format!("({} {} {})", v(left), arith_str(*op), v(right))
+                format!("({} {} {})", v(left), op.as_str(), v(right))
             }
             Node::Neg(a) => format!("-{}", v(a)),
             Node::ToFloat(a) => format!("float({})", v(a)),
@@ -256,11 +253,7 @@ impl Plan {
             Node::Year(a) => format!("year({})", v(a)),
             Node::Month(a) => format!("month({})", v(a)),
             Node::Rank { score, value, stat } => {
-                let name = match score {
-                    RankScore::Quintile => "quintile",
-                    RankScore::Decile => "decile",
-                    RankScore::Percentile => "percentile",
-                };
+                let name = score.as_str();
                 format!("{name}({} in population #{})", v(value), stat.0)
             }
             Node::Tiers { block, .. } => self
@@ -288,34 +281,5 @@ fn show_lit(lit: &Lit) -> String {
             || format!("timestamp {t}"),
             |d| d.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
         ),
-    }
-}
-
-fn cmp_str(op: CmpOp) -> &'static str {
-    match op {
-        CmpOp::Eq => "=",
-        CmpOp::NotEq => "!=",
-        CmpOp::Lt => "<",
-        CmpOp::LtEq => "<=",
-        CmpOp::Gt => ">",
-        CmpOp::GtEq => ">=",
-    }
-}
-
-fn arith_str(op: ArithOp) -> &'static str {
-    match op {
-        ArithOp::Add => "+",
-        ArithOp::Sub => "-",
-        ArithOp::Mul => "*",
-        ArithOp::Div => "/",
-    }
-}
-
-fn string_op(op: StringOp) -> &'static str {
-    match op {
-        StringOp::Contains => "contains",
-        StringOp::StartsWith => "starts with",
-        StringOp::EndsWith => "ends with",
-        StringOp::Matches => "matches",
     }
 }

@@ -663,3 +663,23 @@ impl StringOp {
         }
     }
 }
+
+impl Side {
+    /// The word as written after `in`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Top => "top",
+            Side::Bottom => "bottom",
+        }
+    }
+}
+
+impl Direction {
+    /// The word as written after `within`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Last => "last",
+            Direction::Next => "next",
+        }
+    }
+}
