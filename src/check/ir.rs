@@ -637,3 +637,25 @@ impl std::fmt::Display for Duration {
         write!(f, "{} {unit}{plural}", self.amount)
     }
 }
+
+/// An instant as users write it (`2024-01-31T10:00:00Z`, with a fraction when there is one).
+pub fn format_timestamp(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros).map_or_else(
+        || format!("{micros}µs"),
+        |t| t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
+    )
+}
+
+impl std::fmt::Display for Literal {
+    /// As users write it: `30`, `12.5`, `"gold"`, `2024-01-31`, `2024-01-31T10:00:00Z`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Int(n) => write!(f, "{n}"),
+            Literal::Float(x) => write!(f, "{x:?}"),
+            Literal::String(s) => write!(f, "\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            Literal::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Literal::Timestamp(micros) => f.write_str(&format_timestamp(*micros)),
+        }
+    }
+}

@@ -181,7 +181,7 @@ fn node_label(program: &Program, expr: &Expr, table: Option<EventsId>) -> String
         ExprKind::SegmentRef(id) => format!("segment {}", program.segment(*id).name),
         ExprKind::Field(id) => format!("field {}", program.schema.field(*id).name),
         ExprKind::TierRef(id) => format!("tiers {}", program.tier_block(*id).name),
-        ExprKind::Literal(literal) => format!("literal {}", literal_text(literal)),
+        ExprKind::Literal(literal) => format!("literal {literal}"),
         ExprKind::Arith { op, .. } => format!("arithmetic {}", op.as_str()),
         ExprKind::Neg(_) => "negate".into(),
         ExprKind::Call { function, .. } => function.as_str().into(),
@@ -210,33 +210,15 @@ fn not(word: &str, negated: bool) -> String {
 fn literals(items: &[Literal]) -> String {
     items
         .iter()
-        .map(literal_text)
+        .map(Literal::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn literal_text(literal: &Literal) -> String {
-    match literal {
-        Literal::Bool(b) => b.to_string(),
-        Literal::Int(i) => i.to_string(),
-        Literal::Float(f) => format!("{f:?}"),
-        Literal::String(s) => format!("{s:?}"),
-        Literal::Date(d) => d.to_string(),
-        Literal::Timestamp(micros) => timestamp_text(*micros),
-    }
-}
-
-fn timestamp_text(micros: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(micros).map_or_else(
-        || format!("{micros}µs"),
-        |t| t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
-    )
 }
 
 fn target_text(target: &DateTarget) -> String {
     match target {
         DateTarget::Date(date) => date.to_string(),
-        DateTarget::Timestamp(micros) => timestamp_text(*micros),
+        DateTarget::Timestamp(micros) => crate::check::ir::format_timestamp(*micros),
         DateTarget::Ago(duration) => format!("{} ago", duration),
     }
 }

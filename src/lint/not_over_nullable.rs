@@ -251,11 +251,7 @@ fn positive_form(program: &Program, inner: &Expr, scope: Scope) -> Option<String
             let ExprKind::Literal(literal) = &right.kind else {
                 return None;
             };
-            Some(format!(
-                "{value} {} {}",
-                negate(*op).as_str(),
-                show_literal(literal)
-            ))
+            Some(format!("{value} {} {}", negate(*op).as_str(), literal))
         }
         ExprKind::InList {
             value,
@@ -263,7 +259,7 @@ fn positive_form(program: &Program, inner: &Expr, scope: Scope) -> Option<String
             negated,
         } => {
             let value = describe(program, scope, value)?;
-            let items: Vec<String> = items.iter().map(show_literal).collect();
+            let items: Vec<String> = items.iter().map(Literal::to_string).collect();
             let keyword = if *negated { "in" } else { "not in" };
             Some(format!("{value} {keyword} [{}]", items.join(", ")))
         }
@@ -291,20 +287,5 @@ fn negate(op: CmpOp) -> CmpOp {
         CmpOp::LtEq => CmpOp::Gt,
         CmpOp::Gt => CmpOp::LtEq,
         CmpOp::GtEq => CmpOp::Lt,
-    }
-}
-
-/// A literal as the user would write it.
-fn show_literal(literal: &Literal) -> String {
-    match literal {
-        Literal::Bool(b) => b.to_string(),
-        Literal::Int(n) => n.to_string(),
-        Literal::Float(x) => format!("{x:?}"),
-        Literal::String(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
-        Literal::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Literal::Timestamp(micros) => chrono::DateTime::from_timestamp_micros(*micros).map_or_else(
-            || micros.to_string(),
-            |t| t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string(),
-        ),
     }
 }
