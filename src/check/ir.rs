@@ -659,3 +659,45 @@ impl std::fmt::Display for Literal {
         }
     }
 }
+
+impl Expr {
+    /// The segments and tiers blocks this expression refers to, in the order written
+    /// (repeats kept).
+    pub fn references(&self) -> Vec<Derived> {
+        let mut found = Vec::new();
+        let mut stack = vec![self];
+        while let Some(expr) = stack.pop() {
+            match &expr.kind {
+                ExprKind::SegmentRef(id) => found.push(Derived::Segment(*id)),
+                ExprKind::TierRef(id) => found.push(Derived::Tiers(*id)),
+                _ => {}
+            }
+            stack.extend(expr.children().into_iter().rev());
+        }
+        found
+    }
+}
+
+impl Program {
+    /// The conditions that define a segment (its `where`) or a tiers block (each tier's
+    /// condition; `otherwise` has none).
+    pub fn conditions(&self, item: Derived) -> Vec<&Expr> {
+        match item {
+            Derived::Segment(id) => self
+                .segments
+                .get(id.0 as usize)
+                .map(|s| vec![&s.condition])
+                .unwrap_or_default(),
+            Derived::Tiers(id) => self
+                .tiers
+                .get(id.0 as usize)
+                .map(|b| {
+                    b.tiers
+                        .iter()
+                        .filter_map(|t| t.condition.as_ref())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}

@@ -71,41 +71,12 @@ fn needed(program: &Program, root: Derived) -> (BTreeSet<SegmentId>, BTreeSet<Ti
             Derived::Tiers(id) => tiers.insert(id),
         };
         if fresh {
-            for_each_condition(program, item, &mut |expr| refs(expr, &mut pending));
+            for condition in program.conditions(item) {
+                pending.extend(condition.references());
+            }
         }
     }
     (segments, tiers)
-}
-
-/// Calls `f` on each condition of a segment or tiers block.
-fn for_each_condition(program: &Program, item: Derived, f: &mut dyn FnMut(&Expr)) {
-    match item {
-        Derived::Segment(id) => {
-            if let Some(segment) = program.segments.get(id.0 as usize) {
-                f(&segment.condition);
-            }
-        }
-        Derived::Tiers(id) => {
-            let block = program.tiers.get(id.0 as usize);
-            for tier in block.into_iter().flat_map(|b| &b.tiers) {
-                if let Some(condition) = &tier.condition {
-                    f(condition);
-                }
-            }
-        }
-    }
-}
-
-/// Pushes every segment and tiers block `expr` refers to.
-fn refs(expr: &Expr, found: &mut Vec<Derived>) {
-    match &expr.kind {
-        ExprKind::SegmentRef(id) => found.push(Derived::Segment(*id)),
-        ExprKind::TierRef(id) => found.push(Derived::Tiers(*id)),
-        _ => {}
-    }
-    for child in expr.children() {
-        refs(child, found);
-    }
 }
 
 /// Calls `f` on `expr` and every expression inside it.

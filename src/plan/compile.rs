@@ -279,14 +279,14 @@ impl<'p> Compiler<'p> {
                 let segment = self.program.segments.get(id.0 as usize).ok_or_else(|| {
                     self.invalid(format!("reference to an unknown segment #{}", id.0))
                 })?;
-                references(&segment.condition, out);
+                out.extend(segment.condition.references());
             }
             ir::Derived::Tiers(id) => {
                 let block = self.program.tiers.get(id.0 as usize).ok_or_else(|| {
                     self.invalid(format!("reference to an unknown tiers block #{}", id.0))
                 })?;
                 for condition in block.tiers.iter().filter_map(|t| t.condition.as_ref()) {
-                    references(condition, out);
+                    out.extend(condition.references());
                 }
             }
         }
@@ -663,51 +663,6 @@ impl<'p> Compiler<'p> {
             Function::Year => Node::Year(self.value_of_type(arg, &Type::Date)?),
             Function::Month => Node::Month(self.value_of_type(arg, &Type::Date)?),
         })
-    }
-}
-
-/// The segments and tiers blocks `e` names (recursion bounded by the checker's
-/// expression depth; references are not followed).
-fn references(e: &Expr, out: &mut Vec<ir::Derived>) {
-    match &e.kind {
-        ExprKind::SegmentRef(id) => out.push(ir::Derived::Segment(*id)),
-        ExprKind::TierRef(id) => out.push(ir::Derived::Tiers(*id)),
-        ExprKind::Or(items) | ExprKind::And(items) => {
-            for item in items {
-                references(item, out);
-            }
-        }
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            references(left, out);
-            references(right, out);
-        }
-        ExprKind::Between {
-            value, low, high, ..
-        } => {
-            references(value, out);
-            references(low, out);
-            references(high, out);
-        }
-        ExprKind::Not(a)
-        | ExprKind::Neg(a)
-        | ExprKind::DateOf(a)
-        | ExprKind::ToFloat(a)
-        | ExprKind::InList { value: a, .. }
-        | ExprKind::IsMissing { value: a, .. }
-        | ExprKind::StringTest { value: a, .. }
-        | ExprKind::Has { list: a, .. }
-        | ExprKind::IsEmpty { value: a, .. }
-        | ExprKind::Within { value: a, .. }
-        | ExprKind::DateCompare { value: a, .. }
-        | ExprKind::Percentile { value: a, .. }
-        | ExprKind::Call { arg: a, .. }
-        | ExprKind::Rank { value: a, .. } => references(a, out),
-        ExprKind::Aggregate(aggregate) => {
-            if let Some(filter) = &aggregate.filter {
-                references(filter, out);
-            }
-        }
-        ExprKind::Field(_) | ExprKind::Literal(_) | ExprKind::EventField(_) => {}
     }
 }
 
