@@ -113,11 +113,6 @@ impl Diagnostics {
         self.0.iter().any(|d| d.severity() == Severity::Error)
     }
 
-    /// Whether any warning was reported.
-    pub fn has_warnings(&self) -> bool {
-        self.0.iter().any(|d| d.severity() == Severity::Warning)
-    }
-
     /// Number of diagnostics.
     pub fn len(&self) -> usize {
         self.0.len()
