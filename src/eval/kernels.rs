@@ -12,7 +12,6 @@ use arrow::array::{
 };
 use arrow::buffer::BooleanBuffer;
 use arrow::compute::kernels::cmp;
-use arrow::compute::kernels::comparison::contains;
 use arrow::datatypes::{ArrowNativeType, DataType, Int32Type};
 use arrow::error::ArrowError;
 use std::sync::Arc;
@@ -215,23 +214,11 @@ fn broadcast_if(scalar: bool, bits: BooleanBuffer, len: usize) -> BooleanBuffer 
 }
 
 fn utf8_test(strings: &StringArray, op: StringOp, pattern: &Pattern) -> Result<BooleanBuffer> {
-    let needle = Scalar::new(StringArray::from(vec![pattern.text.as_str()]));
-    let result = match op {
-        StringOp::Contains => contains(strings, &needle)?,
-        StringOp::StartsWith => {
-            return Ok(affix_test(
-                strings,
-                pattern.text.as_bytes(),
-                <[u8]>::starts_with,
-            ));
-        }
-        StringOp::EndsWith => {
-            return Ok(affix_test(
-                strings,
-                pattern.text.as_bytes(),
-                <[u8]>::ends_with,
-            ));
-        }
+    let needle = pattern.text.as_bytes();
+    Ok(match op {
+        StringOp::Contains => affix_test(strings, needle, contains_bytes),
+        StringOp::StartsWith => affix_test(strings, needle, <[u8]>::starts_with),
+        StringOp::EndsWith => affix_test(strings, needle, <[u8]>::ends_with),
         // our own loop: the regex is compiled once per plan (arrow's scalar regex
         // kernel compiles per call) and runs on dictionary values too
         StringOp::Matches => {
@@ -240,18 +227,17 @@ fn utf8_test(strings: &StringArray, op: StringOp, pattern: &Pattern) -> Result<B
                     "matches without a regex".into(),
                 ));
             };
-            let bits = BooleanBuffer::collect_bool(strings.len(), |i| {
+            BooleanBuffer::collect_bool(strings.len(), |i| {
                 strings.is_valid(i) && regex.is_match(strings.value(i))
-            });
-            return Ok(bits);
+            })
         }
-    };
-    Ok(definite(&result))
+    })
 }
 
-/// `starts with` / `ends with` straight on the value bytes: one slice
-/// comparison per row (arrow's kernels compare byte by byte through iterators),
-/// then the validity applied word by word (missing → false).
+/// `starts with` / `ends with` / `contains` straight on the value bytes, one
+/// `test` per row (arrow's kernels compare byte by byte through iterators, or
+/// build a searcher per row), then the validity applied word by word
+/// (missing → false).
 fn affix_test(
     strings: &StringArray,
     needle: &[u8],
@@ -270,6 +256,35 @@ fn affix_test(
         Some(nulls) => &bits & nulls.inner(),
         None => bits,
     }
+}
+
+/// Substring test for one row. Short values (the usual case: emails, names,
+/// codes) scan for the needle's first byte and compare the rest there, with no
+/// set-up per row (arrow's kernel builds a substring searcher for every row);
+/// long values use the standard library's linear-time search.
+fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    const SHORT: usize = 256;
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if haystack.len() > SHORT {
+        return match (std::str::from_utf8(haystack), std::str::from_utf8(needle)) {
+            (Ok(h), Ok(n)) => h.contains(n),
+            _ => haystack.windows(needle.len()).any(|w| w == needle),
+        };
+    }
+    let mut from = 0;
+    while let Some(found) = haystack
+        .get(from..)
+        .and_then(|tail| tail.iter().position(|b| *b == first))
+    {
+        let start = from + found + 1;
+        if haystack.get(start..start + rest.len()) == Some(rest) {
+            return true;
+        }
+        from = start;
+    }
+    false
 }
 
 /// A mask over dictionary values mapped to rows (a null key gives false): one
@@ -387,6 +402,45 @@ mod tests {
         let without = BooleanArray::from(vec![true, false]);
         let bits: Vec<bool> = definite(&without).iter().collect();
         assert_eq!(bits, [true, false]);
+    }
+
+    #[test]
+    fn contains_bytes_agrees_with_str_contains() {
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "aab",
+            "abab",
+            "aaaab",
+            "user@gmail.com",
+            "@gmail",
+            "gmail.@",
+            "ünïcödé@gmail.com",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        ];
+        let long = "ab".repeat(200) + "@gmail.com";
+        let needles = [
+            "",
+            "a",
+            "ab",
+            "aab",
+            "b",
+            "@gmail.",
+            "gmail.com",
+            "ü",
+            "ab@",
+            "zz",
+        ];
+        for text in texts.iter().copied().chain([long.as_str()]) {
+            for needle in needles {
+                assert_eq!(
+                    contains_bytes(text.as_bytes(), needle.as_bytes()),
+                    text.contains(needle),
+                    "{text:?} contains {needle:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! [`run`] first computes the population statistics the plan needs
 //! ([`Population::compute`], a pass reading only the ranked values' columns, skipped
-//! when there are none), then evaluates each batch ([`Plan::evaluate`]) and hands the
+//! when there are none), then evaluates each batch ([`Plan::evaluate`]; on several
+//! cores in parallel, in input order: `pipeline`) and hands the
 //! membership batch to a sink: the key column (its canonical type, unchanged), one
 //! non-null boolean column per output segment, one nullable string column per tiers
 //! block (missing when no tier matched), then the carried columns.

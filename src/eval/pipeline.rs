@@ -9,6 +9,7 @@
 //! taken and not yet delivered, so memory is bounded whatever the row count.
 
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -47,7 +48,10 @@ pub(crate) fn run(
             let done_tx = done_tx.clone();
             scope.spawn(move || {
                 while let Some((seq, batch)) = take(&work_rx) {
-                    let result = evaluate(&batch);
+                    // a panic must come back as this batch's result: a worker that
+                    // died silently would leave the feeder waiting for it forever
+                    let result = catch_unwind(AssertUnwindSafe(|| evaluate(&batch)))
+                        .unwrap_or_else(|_| Err(stopped()));
                     if done_tx.send((seq, result)).is_err() {
                         return;
                     }
@@ -106,9 +110,88 @@ fn feed(
     }
 }
 
-/// A worker died (it panicked): report it instead of hanging.
+/// A worker panicked, or the workers are gone: report it instead of hanging.
 fn stopped() -> EvalError {
     EvalError::Arrow(ArrowError::ComputeError(
         "an evaluation thread stopped".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{AsArray, Int64Array};
+    use arrow::datatypes::Int64Type;
+    use std::time::Duration;
+
+    fn numbered(n: usize) -> BatchIter<'static> {
+        Box::new((0..n).map(|i| {
+            let column: arrow::array::ArrayRef = Arc::new(Int64Array::from(vec![i as i64]));
+            Ok(RecordBatch::try_from_iter([("i", column)]).unwrap())
+        }))
+    }
+
+    fn value(batch: &RecordBatch) -> i64 {
+        batch.column(0).as_primitive::<Int64Type>().value(0)
+    }
+
+    /// Later batches finish first (earlier ones sleep longer), yet the sink
+    /// sees them in input order.
+    #[test]
+    fn results_are_delivered_in_input_order() {
+        let evaluate = |b: &RecordBatch| {
+            std::thread::sleep(Duration::from_millis(((50 - value(b)) % 7) as u64));
+            Ok(b.clone())
+        };
+        let mut seen = Vec::new();
+        run(numbered(50), 3, &evaluate, &mut |b| {
+            seen.push(value(&b));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..50).collect::<Vec<_>>());
+    }
+
+    /// A panicking evaluation is an error for its batch, not a hang.
+    #[test]
+    fn a_panicking_worker_is_an_error() {
+        let panics = |b: &RecordBatch| {
+            assert!(value(b) != 3, "deliberate");
+            Ok(b.clone())
+        };
+        let result = run(numbered(10), 2, &panics, &mut |_| Ok(()));
+        assert!(matches!(result, Err(EvalError::Arrow(_))));
+    }
+
+    /// An error from a worker or from the sink stops the run (no hang), after
+    /// delivering exactly the batches before it.
+    #[test]
+    fn the_first_error_stops_the_run() {
+        let failing = |b: &RecordBatch| {
+            if value(b) == 20 {
+                Err(EvalError::Output("bad batch".into()))
+            } else {
+                Ok(b.clone())
+            }
+        };
+        let mut seen = Vec::new();
+        let result = run(numbered(100), 2, &failing, &mut |b| {
+            seen.push(value(&b));
+            Ok(())
+        });
+        assert!(matches!(result, Err(EvalError::Output(m)) if m == "bad batch"));
+        assert_eq!(seen, (0..20).collect::<Vec<_>>());
+
+        let identity = |b: &RecordBatch| Ok(b.clone());
+        let mut delivered = 0;
+        let result = run(numbered(100), 2, &identity, &mut |b| {
+            delivered += 1;
+            if value(&b) == 5 {
+                return Err(EvalError::Output("disk full".into()));
+            }
+            Ok(())
+        });
+        assert!(matches!(result, Err(EvalError::Output(m)) if m == "disk full"));
+        assert_eq!(delivered, 6);
+    }
 }

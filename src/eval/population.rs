@@ -8,6 +8,10 @@
 //!   comparison per batch. `bottom` mirrors it (`x <= t`).
 //! - `quintile`/`decile`/`percentile` count(< x) by binary search per row.
 //!
+//! When a ranked value is only used by `top|bottom P%`, t is found by selection
+//! at its sorted position (linear time, no sort) and the values are dropped
+//! before the main pass; only rank scores keep the sorted values.
+//!
 //! The `< P/100` tests are exact integer arithmetic ([`Fraction`]). Ties share a
 //! result by construction. Floats: NaN is missing (never ranked). Dates and
 //! timestamps order by time, strings by code point.
@@ -80,10 +84,8 @@ fn uses(plan: &Plan, id: StatId) -> Uses {
             Node::Rank { stat, .. } if *stat == id => uses.rank = true,
             Node::Percentile {
                 stat, side, share, ..
-            } if *stat == id => {
-                if !uses.shares.contains(&(*side, *share)) {
-                    uses.shares.push((*side, *share));
-                }
+            } if *stat == id && !uses.shares.contains(&(*side, *share)) => {
+                uses.shares.push((*side, *share));
             }
             _ => {}
         }
@@ -319,21 +321,25 @@ impl Population {
     }
 }
 
-/// The key column and every column the needed nodes read, in schema order.
+/// Every column the needed nodes read, in schema order; just the key when they
+/// read none (a batch needs a column to carry its row count). The key is not
+/// read otherwise: decoding a unique string key would cost this pass more than
+/// the ranked column itself.
 fn needed_columns(plan: &Plan, needed: &[bool]) -> Vec<crate::check::ir::FieldId> {
-    let key = plan.schema().key;
     let mut fields: Vec<_> = plan
         .nodes()
         .iter()
         .zip(needed)
         .filter_map(|(node, n)| match node {
-            Node::Column(f) if *n && *f != key => Some(*f),
+            Node::Column(f) if *n => Some(*f),
             _ => None,
         })
         .collect();
     fields.sort();
     fields.dedup();
-    fields.insert(0, key);
+    if fields.is_empty() {
+        fields.push(plan.schema().key);
+    }
     fields
 }
 

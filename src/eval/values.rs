@@ -315,23 +315,22 @@ pub(crate) fn tiers(
     labels: &[String],
     len: usize,
 ) -> Result<ArrayRef> {
-    // keys[i] = index of the winning label; labels.len() (the empty entry) = none
-    let unmatched = labels.len();
-    let mut keys = vec![unmatched as u32; len];
-    let mut remaining = BooleanBuffer::new_set(len);
-    for (tier, condition) in conditions.iter().enumerate() {
-        let hit = match condition {
-            Some(mask) => *mask & &remaining,
-            None => remaining.clone(),
-        };
-        for row in hit.set_indices() {
-            if let Some(key) = keys.get_mut(row) {
-                *key = tier as u32;
+    // keys[i] = index of the winning label; labels.len() (the empty entry) = none.
+    // Tiers are applied last to first, each overwriting the rows it holds on, so
+    // the first tier that holds wins without tracking the rows still open.
+    let unmatched = labels.len() as u32;
+    let mut keys = vec![unmatched; len];
+    for (tier, condition) in conditions.iter().enumerate().rev() {
+        let tier = tier as u32;
+        match condition {
+            None => keys.fill(tier),
+            Some(mask) => {
+                for row in mask.set_indices() {
+                    if let Some(key) = keys.get_mut(row) {
+                        *key = tier;
+                    }
+                }
             }
-        }
-        remaining = &remaining & &!&hit;
-        if !remaining.has_true() {
-            break;
         }
     }
     let table: Vec<&[u8]> = labels
@@ -339,13 +338,8 @@ pub(crate) fn tiers(
         .map(|l| l.as_bytes())
         .chain([&[][..]])
         .collect();
-    let mut counts = vec![0usize; table.len()];
-    for key in &keys {
-        if let Some(c) = counts.get_mut(*key as usize) {
-            *c += 1;
-        }
-    }
-    let total: usize = counts.iter().zip(&table).map(|(c, l)| c * l.len()).sum();
+    let label = |key: u32| table.get(key as usize).copied().unwrap_or_default();
+    let total: usize = keys.iter().map(|k| label(*k).len()).sum();
     if i32::try_from(total).is_err() {
         return Err(ArrowError::InvalidArgumentError(
             "tier labels exceed 2 GiB in one batch".into(),
@@ -355,15 +349,15 @@ pub(crate) fn tiers(
     let mut offsets = Vec::with_capacity(len + 1);
     offsets.push(0i32);
     for key in &keys {
-        bytes.extend_from_slice(table.get(*key as usize).copied().unwrap_or_default());
+        bytes.extend_from_slice(label(*key));
         offsets.push(bytes.len() as i32);
     }
+    let matched = BooleanBuffer::collect_bool(len, |i| keys[i] != unmatched);
     let offsets = OffsetBuffer::new(offsets.into());
-    let matched = NullBuffer::new(!&remaining);
     Ok(Arc::new(StringArray::try_new(
         offsets,
         bytes.into(),
-        Some(matched),
+        Some(NullBuffer::new(matched)),
     )?))
 }
 
