@@ -15,6 +15,8 @@ use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use serde::Serialize;
 
+use crate::eval::definite;
+
 /// Which membership column holds what.
 #[derive(Clone, Debug, Default)]
 pub struct Layout {
@@ -280,14 +282,6 @@ impl Counter {
             overlap,
             by,
         }
-    }
-}
-
-/// The set bits of a mask, a missing value counting as false.
-fn definite(mask: &BooleanArray) -> BooleanBuffer {
-    match mask.nulls() {
-        Some(nulls) => mask.values() & nulls.inner(),
-        None => mask.values().clone(),
     }
 }
 

@@ -74,8 +74,9 @@ fn list_item(data: &DataType) -> Option<&DataType> {
     }
 }
 
-/// The canonical Arrow type of a segmint type (strings: the plain form).
-pub(crate) fn canonical(ty: &Type) -> DataType {
+/// The canonical Arrow type of a segmint type (strings and enums in the plain `Utf8`
+/// form, as written to outputs; readers may also hand out dictionaries).
+pub fn canonical_type(ty: &Type) -> DataType {
     match ty {
         Type::Bool => DataType::Boolean,
         Type::Int => DataType::Int64,
@@ -104,7 +105,7 @@ pub(crate) fn list_of(item: DataType) -> DataType {
 pub(crate) fn normalise(array: &ArrayRef, ty: &Type) -> Result<ArrayRef, String> {
     let data = array.data_type();
     if *data == DataType::Null {
-        return Ok(new_null_array(&canonical(ty), array.len()));
+        return Ok(new_null_array(&canonical_type(ty), array.len()));
     }
     match ty {
         Type::String | Type::Enum(_) => strings(array),
@@ -112,7 +113,7 @@ pub(crate) fn normalise(array: &ArrayRef, ty: &Type) -> Result<ArrayRef, String>
         Type::Timestamp => timestamps(array),
         Type::Int => cast_to(array, &DataType::Int64)
             .map_err(|_| "holds a value beyond the range of `int` (64-bit signed)".to_owned()),
-        _ => cast_to(array, &canonical(ty)),
+        _ => cast_to(array, &canonical_type(ty)),
     }
 }
 
@@ -153,7 +154,7 @@ fn dates(array: &ArrayRef) -> Result<ArrayRef, String> {
 /// truncated towards the past (floor), so an instant never moves to a later date.
 fn timestamps(array: &ArrayRef) -> Result<ArrayRef, String> {
     let DataType::Timestamp(unit, _) = array.data_type() else {
-        return cast_to(array, &canonical(&Type::Timestamp));
+        return cast_to(array, &canonical_type(&Type::Timestamp));
     };
     let overflow = |v: i64| format!("holds a timestamp beyond the supported range ({v})");
     let micros = match unit {

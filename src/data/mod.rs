@@ -26,6 +26,7 @@ pub mod sample;
 mod text;
 mod write;
 
+pub use coerce::canonical_type;
 pub use error::DataError;
 pub use read::DataFile;
 pub use write::OutputWriter;

@@ -27,6 +27,23 @@ pub(crate) fn positions(columns: &[FieldId]) -> Vec<Option<usize>> {
     at
 }
 
+/// The position of `field` in `batch` (as [`positions`] gave it), or an error
+/// when it was not read (a bug in a source, or in segmint).
+pub(crate) fn position(
+    positions: &[Option<usize>],
+    batch: &RecordBatch,
+    field: FieldId,
+) -> Result<usize> {
+    positions
+        .get(field.0 as usize)
+        .copied()
+        .flatten()
+        .filter(|p| *p < batch.num_columns())
+        .ok_or_else(|| {
+            ArrowError::InvalidArgumentError(format!("field #{} is not in the batch", field.0))
+        })
+}
+
 /// The nodes needed to compute `roots` (children have smaller ids than parents).
 pub(crate) fn closure(plan: &Plan, roots: &[NodeId]) -> Vec<bool> {
     let mut needed = vec![false; plan.nodes().len()];
@@ -192,15 +209,7 @@ impl<'a> Exec<'a> {
     }
 
     fn column(&self, field: FieldId) -> Result<Operand> {
-        let position = self
-            .positions
-            .get(field.0 as usize)
-            .copied()
-            .flatten()
-            .filter(|p| *p < self.batch.num_columns())
-            .ok_or_else(|| {
-                ArrowError::InvalidArgumentError(format!("field #{} is not in the batch", field.0))
-            })?;
+        let position = position(self.positions, self.batch, field)?;
         let array = values::normalize_column(self.batch.column(position))?;
         Ok(Operand::Array(array))
     }

@@ -32,17 +32,6 @@ pub(crate) fn definite(mask: &BooleanArray) -> BooleanBuffer {
     }
 }
 
-/// A kernel's result as a definite mask of `len` rows; a result computed from
-/// scalars only (one row) stands for every row.
-fn settle(result: &BooleanArray, scalar: bool, len: usize) -> BooleanBuffer {
-    let bits = definite(result);
-    if scalar {
-        constant(!bits.is_empty() && bits.value(0), len)
-    } else {
-        bits
-    }
-}
-
 /// An error for a value of a type the kernel does not take (the checker and
 /// data layer rule these out; this keeps a mismatch an error, not a panic).
 pub(crate) fn unexpected(what: &str, data_type: &DataType) -> ArrowError {
@@ -55,7 +44,7 @@ pub(crate) fn truthy(value: &Operand, len: usize) -> Result<BooleanBuffer> {
     let bools = array
         .as_boolean_opt()
         .ok_or_else(|| unexpected("bool criterion", array.data_type()))?;
-    Ok(settle(bools, value.is_scalar(), len))
+    Ok(broadcast_if(value.is_scalar(), definite(bools), len))
 }
 
 /// The arrow comparison kernel for an operator.
@@ -92,7 +81,11 @@ pub(crate) fn compare(
         return bits;
     }
     let result = compare_datums(op, left, right)?;
-    Ok(settle(&result, left.is_scalar() && right.is_scalar(), len))
+    Ok(broadcast_if(
+        left.is_scalar() && right.is_scalar(),
+        definite(&result),
+        len,
+    ))
 }
 
 /// `a op <literal>`.
@@ -108,7 +101,7 @@ pub(crate) fn compare_scalar(
         return bits;
     }
     let result = compare_datums(op, value, scalar)?;
-    Ok(settle(&result, value.is_scalar(), len))
+    Ok(broadcast_if(value.is_scalar(), definite(&result), len))
 }
 
 /// A test of a dictionary-encoded column against literals, run once per
@@ -188,23 +181,40 @@ pub(crate) fn string_test(
     pattern: &Pattern,
     len: usize,
 ) -> Result<BooleanBuffer> {
-    let array = value.array();
-    let bits = match array.data_type() {
-        DataType::Utf8 => utf8_test(array.as_string::<i32>(), op, pattern)?,
+    let bits = on_strings(
+        value.array(),
+        "string test",
+        |strings| utf8_test(strings, op, pattern),
+        |keys, on_values| Ok(through_keys(keys, &on_values)),
+    )?;
+    Ok(broadcast_if(value.is_scalar(), bits, len))
+}
+
+/// Runs `f` on the strings of a `Utf8` or `Dictionary(Int32, Utf8)` array. On a
+/// dictionary `f` sees each dictionary value once and `back(keys, result)` maps
+/// its result to rows. Any other type is an error naming `what`.
+pub(crate) fn on_strings<T>(
+    array: &dyn Array,
+    what: &str,
+    f: impl FnOnce(&StringArray) -> Result<T>,
+    back: impl FnOnce(&Int32Array, T) -> Result<T>,
+) -> Result<T> {
+    match array.data_type() {
+        DataType::Utf8 => f(array.as_string::<i32>()),
         DataType::Dictionary(key, _) if **key == DataType::Int32 => {
             let dict = array.as_dictionary::<Int32Type>();
             let values = dict.values();
             let strings = values
                 .as_string_opt::<i32>()
-                .ok_or_else(|| unexpected("string test", values.data_type()))?;
-            let on_values = utf8_test(strings, op, pattern)?;
-            through_keys(dict.keys(), &on_values)
+                .ok_or_else(|| unexpected(what, values.data_type()))?;
+            back(dict.keys(), f(strings)?)
         }
-        other => return Err(unexpected("string test", other)),
-    };
-    Ok(broadcast_if(value.is_scalar(), bits, len))
+        other => Err(unexpected(what, other)),
+    }
 }
 
+/// A mask of `len` rows; a mask computed from scalars only (one row) stands
+/// for every row.
 fn broadcast_if(scalar: bool, bits: BooleanBuffer, len: usize) -> BooleanBuffer {
     if scalar {
         constant(!bits.is_empty() && bits.value(0), len)

@@ -25,13 +25,14 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, new_null_array};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 
-use crate::check::ir::{self, Type};
-use crate::data::{BatchSource, DataError};
+use crate::check::ir;
+use crate::data::{BatchSource, DataError, canonical_type};
 use crate::plan::{Node, OutputKind, Plan};
 
+pub(crate) use kernels::definite;
 pub use memory::MemorySource;
 pub use population::Population;
 
@@ -54,8 +55,6 @@ pub enum EvalError {
 pub struct Summary {
     /// Input rows.
     pub rows: u64,
-    /// Per output (as [`Plan::outputs`]): members of a segment, or rows with a tier.
-    pub members: Vec<u64>,
 }
 
 /// Evaluates `plan` over every batch of `source`, passing each membership batch
@@ -99,12 +98,9 @@ pub fn run_with(
 ) -> Result<Summary, EvalError> {
     let population = Population::compute(plan, source)?;
     let prepared = Prepared::new(plan, options);
-    let mut summary = Summary {
-        rows: 0,
-        members: vec![0; plan.outputs().len()],
-    };
+    let mut summary = Summary::default();
     let mut deliver = |membership: RecordBatch| {
-        count(&membership, &mut summary);
+        summary.rows += membership.num_rows() as u64;
         sink(membership)
     };
     let batches = source.batches(&prepared.columns)?;
@@ -118,18 +114,6 @@ pub fn run_with(
         }
     }
     Ok(summary)
-}
-
-fn count(membership: &RecordBatch, summary: &mut Summary) {
-    summary.rows += membership.num_rows() as u64;
-    for (i, total) in summary.members.iter_mut().enumerate() {
-        if let Some(column) = membership.columns().get(i + 1) {
-            *total += match column.as_any().downcast_ref::<BooleanArray>() {
-                Some(mask) => mask.true_count() as u64,
-                None => (column.len() - column.logical_null_count()) as u64,
-            };
-        }
-    }
 }
 
 /// What every batch of one run shares: the columns read, where each field sits
@@ -214,16 +198,7 @@ impl Prepared {
         if !self.columns.contains(&id) {
             return Ok(new_null_array(target, batch.num_rows()));
         }
-        let position = self
-            .positions
-            .get(id.0 as usize)
-            .copied()
-            .flatten()
-            .filter(|p| *p < batch.num_columns())
-            .ok_or_else(|| {
-                ArrowError::InvalidArgumentError(format!("field #{} is not in the batch", id.0))
-            })?;
-        let column = batch.column(position);
+        let column = batch.column(exec::position(&self.positions, batch, id)?);
         if column.data_type() == target {
             Ok(Arc::clone(column))
         } else {
@@ -261,20 +236,5 @@ impl Plan {
         population: &Population,
     ) -> Result<RecordBatch, EvalError> {
         Prepared::new(self, RunOptions::default()).evaluate(self, batch, population)
-    }
-}
-
-/// The canonical Arrow type of a segmint type, as written to outputs
-/// (strings and enums as plain `Utf8`).
-pub fn canonical_type(ty: &Type) -> DataType {
-    match ty {
-        Type::Bool => DataType::Boolean,
-        Type::Int => DataType::Int64,
-        Type::Float => DataType::Float64,
-        Type::String | Type::Enum(_) => DataType::Utf8,
-        Type::Date => DataType::Date32,
-        Type::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
-        Type::ListString => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
-        Type::ListInt => DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))),
     }
 }

@@ -25,14 +25,14 @@ use arrow::array::{
 use arrow::buffer::BooleanBuffer;
 use arrow::compute::take;
 use arrow::datatypes::{
-    DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+    DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
 };
 use arrow::error::ArrowError;
 use rayon::slice::ParallelSliceMut;
 
 use super::EvalError;
 use super::exec::{Exec, closure, positions};
-use super::kernels::{compare_scalar, unexpected};
+use super::kernels::{compare_scalar, on_strings, unexpected};
 use super::operand::{Operand, constant};
 use crate::check::ir::{CmpOp, RankScore, Side};
 use crate::data::BatchSource;
@@ -150,11 +150,6 @@ enum IntKind {
 }
 
 impl Population {
-    /// No statistics (for plans without population criteria).
-    pub fn empty() -> Population {
-        Population::default()
-    }
-
     /// Reads `source` once per statistic level (once in practice), reading only the
     /// columns the ranked values need. Does nothing when the plan has no statistics.
     pub fn compute(
@@ -292,29 +287,19 @@ impl Population {
                     score,
                 )
             }
-            (Sorted::Str(values), DataType::Utf8) => {
-                let a = array.as_string::<i32>();
-                ranks::<str, _, _, _>(
-                    a.len(),
-                    |i| a.is_valid(i).then(|| a.value(i)),
-                    values.as_slice(),
-                    score,
-                )
-            }
-            (Sorted::Str(values), DataType::Dictionary(key, _)) if **key == DataType::Int32 => {
-                let dict = array.as_dictionary::<Int32Type>();
-                let strings = dict
-                    .values()
-                    .as_string_opt::<i32>()
-                    .ok_or_else(|| unexpected("rank", dict.values().data_type()))?;
-                let on_values = ranks::<str, _, _, _>(
-                    strings.len(),
-                    |i| strings.is_valid(i).then(|| strings.value(i)),
-                    values.as_slice(),
-                    score,
-                );
-                take(&on_values, dict.keys(), None)?
-            }
+            (Sorted::Str(values), _) => on_strings(
+                array,
+                "rank",
+                |strings| {
+                    Ok(ranks::<str, _, _, _>(
+                        strings.len(),
+                        |i| strings.is_valid(i).then(|| strings.value(i)),
+                        values.as_slice(),
+                        score,
+                    ))
+                },
+                |keys, on_values| take(&on_values, keys, None),
+            )?,
             (_, other) => return Err(unexpected("rank", other)),
         };
         Ok(value.with(ranked))
@@ -346,11 +331,6 @@ fn needed_columns(plan: &Plan, needed: &[bool]) -> Vec<crate::check::ir::FieldId
 /// count(v < x) over sorted values.
 fn count_below<T: PartialOrd + ?Sized, S: std::borrow::Borrow<T>>(sorted: &[S], x: &T) -> usize {
     sorted.partition_point(|v| v.borrow() < x)
-}
-
-/// count(v > x) over sorted values.
-fn count_above<T: PartialOrd + ?Sized, S: std::borrow::Borrow<T>>(sorted: &[S], x: &T) -> usize {
-    sorted.len() - sorted.partition_point(|v| v.borrow() <= x)
 }
 
 /// The rank score of a value with `below` population values under it, of `n`.
@@ -420,12 +400,16 @@ impl Sorted {
     fn threshold(&self, side: Side, share: Fraction) -> Option<Scalar<ArrayRef>> {
         match self {
             Sorted::Int { values, kind } => {
-                int_scalar(*kind, *threshold_of(values.as_slice(), side, share)?)
+                int_scalar(*kind, *sorted_boundary(values.as_slice(), side, share)?)
             }
-            Sorted::Float(values) => {
-                Some(float_scalar(*threshold_of(values.as_slice(), side, share)?))
+            Sorted::Float(values) => Some(float_scalar(*sorted_boundary(
+                values.as_slice(),
+                side,
+                share,
+            )?)),
+            Sorted::Str(values) => {
+                Some(str_scalar(sorted_boundary(values.as_slice(), side, share)?))
             }
-            Sorted::Str(values) => Some(str_scalar(threshold_of(values.as_slice(), side, share)?)),
             Sorted::Thresholds { at, .. } => at
                 .iter()
                 .find(|(s, f, _)| *s == side && *f == share)
@@ -434,35 +418,9 @@ impl Sorted {
     }
 }
 
-/// Top: the smallest value v with count(> v)/n < P; bottom: the largest value v
-/// with count(< v)/n < P. Binary search over positions (both tests are monotone).
-fn threshold_of<T: PartialOrd>(sorted: &[T], side: Side, share: Fraction) -> Option<&T> {
-    let n = sorted.len() as u64;
-    let qualifies = |i: usize| -> bool {
-        let Some(v) = sorted.get(i) else { return false };
-        match side {
-            Side::Top => share.exceeds(count_above::<T, T>(sorted, v) as u64, n),
-            Side::Bottom => share.exceeds(count_below::<T, T>(sorted, v) as u64, n),
-        }
-    };
-    // top: qualifying positions are a suffix; bottom: a prefix
-    let (mut lo, mut hi) = (0, sorted.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let go_left = match side {
-            Side::Top => qualifies(mid),
-            Side::Bottom => !qualifies(mid),
-        };
-        if go_left {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    match side {
-        Side::Top => sorted.get(lo),
-        Side::Bottom => lo.checked_sub(1).and_then(|i| sorted.get(i)),
-    }
+/// The `top|bottom P%` boundary value of sorted values ([`boundary_position`]).
+fn sorted_boundary<T>(sorted: &[T], side: Side, share: Fraction) -> Option<&T> {
+    sorted.get(boundary_position(sorted.len(), side, share)?)
 }
 
 /// Present values gathered over the batches.
@@ -619,8 +577,49 @@ impl Collector {
 mod tests {
     use super::*;
 
-    /// Selection must find exactly the boundary the sorted binary search finds,
-    /// with heavy ties, for both sides and shares from 0% to 100%.
+    /// count(v > x) over sorted values.
+    fn count_above<T: PartialOrd + ?Sized, S: std::borrow::Borrow<T>>(
+        sorted: &[S],
+        x: &T,
+    ) -> usize {
+        sorted.len() - sorted.partition_point(|v| v.borrow() <= x)
+    }
+
+    /// Top: the smallest value v with count(> v)/n < P; bottom: the largest value v
+    /// with count(< v)/n < P. Binary search over positions (both tests are monotone):
+    /// the definition, searched directly, as the oracle for [`boundary_position`].
+    fn threshold_of<T: PartialOrd>(sorted: &[T], side: Side, share: Fraction) -> Option<&T> {
+        let n = sorted.len() as u64;
+        let qualifies = |i: usize| -> bool {
+            let Some(v) = sorted.get(i) else { return false };
+            match side {
+                Side::Top => share.exceeds(count_above::<T, T>(sorted, v) as u64, n),
+                Side::Bottom => share.exceeds(count_below::<T, T>(sorted, v) as u64, n),
+            }
+        };
+        // top: qualifying positions are a suffix; bottom: a prefix
+        let (mut lo, mut hi) = (0, sorted.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let go_left = match side {
+                Side::Top => qualifies(mid),
+                Side::Bottom => !qualifies(mid),
+            };
+            if go_left {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        match side {
+            Side::Top => sorted.get(lo),
+            Side::Bottom => lo.checked_sub(1).and_then(|i| sorted.get(i)),
+        }
+    }
+
+    /// Selection, and indexing the sorted values, must find exactly the boundary
+    /// the sorted binary search finds, with heavy ties, for both sides and
+    /// shares from 0% to 100%.
     #[test]
     fn selection_agrees_with_the_sorted_search() {
         let mut seed: u64 = 7;
@@ -640,6 +639,8 @@ mod tests {
                     let share = Fraction::from_share(share);
                     for side in [Side::Top, Side::Bottom] {
                         let want = threshold_of(&sorted, side, share).copied();
+                        let indexed = sorted_boundary(&sorted, side, share).copied();
+                        assert_eq!(indexed, want, "n={n} spread={spread} {share:?} {side:?}");
                         let mut scratch = values.clone();
                         let got = select_boundary(&mut scratch, side, share, i64::cmp);
                         assert_eq!(got, want, "n={n} spread={spread} {share:?} {side:?}");

@@ -15,12 +15,13 @@ use arrow::compute::{cast, concat};
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use chrono::{Datelike, NaiveDate};
 
-use super::{EvalError, canonical_type};
+use super::EvalError;
 use crate::check::ir::{
     self, ArithOp, CmpOp, Direction, Expr, ExprKind, FieldId, Function, Literal, RankScore,
     SegmentId, Side, StringOp, Type,
 };
 use crate::data::BatchSource;
+use crate::data::canonical_type;
 use crate::plan::{Fraction, PlanOptions, dates};
 
 /// One cell.

@@ -22,7 +22,7 @@ use arrow::datatypes::{
 };
 use arrow::error::ArrowError;
 
-use super::kernels::unexpected;
+use super::kernels::{on_strings, unexpected};
 use super::operand::Operand;
 use crate::check::ir::ArithOp;
 use crate::plan::dates;
@@ -231,23 +231,15 @@ fn binary<A: ArrowPrimitiveType, B: ArrowPrimitiveType, O: ArrowPrimitiveType>(
 
 /// `lower(s)` / `upper(s)`; dictionary strings are mapped once per dictionary value.
 pub(crate) fn map_strings(value: &Operand, f: fn(&str) -> String) -> Result<Operand> {
-    let array = value.array();
-    let mapped: ArrayRef = match array.data_type() {
-        DataType::Utf8 => Arc::new(map_utf8(array.as_string::<i32>(), f)),
-        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
-            let dict = array.as_dictionary::<Int32Type>();
-            let values = dict.values();
-            let strings = values
-                .as_string_opt::<i32>()
-                .ok_or_else(|| unexpected("string function", values.data_type()))?;
-            let mapped = DictionaryArray::<Int32Type>::try_new(
-                dict.keys().clone(),
-                Arc::new(map_utf8(strings, f)),
-            )?;
-            Arc::new(mapped)
-        }
-        other => return Err(unexpected("string function", other)),
-    };
+    let mapped = on_strings(
+        value.array(),
+        "string function",
+        |strings| Ok(Arc::new(map_utf8(strings, f)) as ArrayRef),
+        |keys, on_values| {
+            let mapped = DictionaryArray::<Int32Type>::try_new(keys.clone(), on_values)?;
+            Ok(Arc::new(mapped) as ArrayRef)
+        },
+    )?;
     Ok(value.with(mapped))
 }
 
@@ -257,19 +249,12 @@ fn map_utf8(strings: &StringArray, f: fn(&str) -> String) -> StringArray {
 
 /// `length(s)`: characters (code points), not bytes.
 pub(crate) fn length_string(value: &Operand) -> Result<Operand> {
-    let array = value.array();
-    let lengths: ArrayRef = match array.data_type() {
-        DataType::Utf8 => Arc::new(char_counts(array.as_string::<i32>())),
-        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
-            let dict = array.as_dictionary::<Int32Type>();
-            let values = dict.values();
-            let strings = values
-                .as_string_opt::<i32>()
-                .ok_or_else(|| unexpected("length", values.data_type()))?;
-            take(&char_counts(strings), dict.keys(), None)?
-        }
-        other => return Err(unexpected("length", other)),
-    };
+    let lengths = on_strings(
+        value.array(),
+        "length",
+        |strings| Ok(Arc::new(char_counts(strings)) as ArrayRef),
+        |keys, on_values| take(&on_values, keys, None),
+    )?;
     Ok(value.with(lengths))
 }
 

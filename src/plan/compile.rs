@@ -222,6 +222,23 @@ impl<'p> Compiler<'p> {
 
     // ----- segments and tiers -----------------------------------------------------
 
+    /// The checked segment `id` (the checker gives only valid ids; an unknown one
+    /// is an error, not a panic).
+    fn segment_def(&self, id: SegmentId) -> Result<&'p ir::Segment> {
+        self.program
+            .segments
+            .get(id.0 as usize)
+            .ok_or_else(|| self.invalid(format!("reference to an unknown segment #{}", id.0)))
+    }
+
+    /// The checked tiers block `id` (as [`Compiler::segment_def`]).
+    fn tier_def(&self, id: TierId) -> Result<&'p ir::TierBlock> {
+        self.program
+            .tiers
+            .get(id.0 as usize)
+            .ok_or_else(|| self.invalid(format!("reference to an unknown tiers block #{}", id.0)))
+    }
+
     /// Whether a segment or tiers block already has its node.
     fn is_compiled(&self, which: ir::Derived) -> bool {
         match which {
@@ -276,15 +293,11 @@ impl<'p> Compiler<'p> {
     fn references_of(&self, item: ir::Derived, out: &mut Vec<ir::Derived>) -> Result<()> {
         match item {
             ir::Derived::Segment(id) => {
-                let segment = self.program.segments.get(id.0 as usize).ok_or_else(|| {
-                    self.invalid(format!("reference to an unknown segment #{}", id.0))
-                })?;
+                let segment = self.segment_def(id)?;
                 out.extend(segment.condition.references());
             }
             ir::Derived::Tiers(id) => {
-                let block = self.program.tiers.get(id.0 as usize).ok_or_else(|| {
-                    self.invalid(format!("reference to an unknown tiers block #{}", id.0))
-                })?;
+                let block = self.tier_def(id)?;
                 for condition in block.tiers.iter().filter_map(|t| t.condition.as_ref()) {
                     out.extend(condition.references());
                 }
@@ -300,10 +313,7 @@ impl<'p> Compiler<'p> {
         if self.in_progress.is_empty() {
             self.compile_references_of(ir::Derived::Segment(id))?;
         }
-        let segment =
-            self.program.segments.get(id.0 as usize).ok_or_else(|| {
-                self.invalid(format!("reference to an unknown segment #{}", id.0))
-            })?;
+        let segment = self.segment_def(id)?;
         let node = self.derived(
             ir::Derived::Segment(id),
             format!("segment {}", segment.name),
@@ -320,9 +330,7 @@ impl<'p> Compiler<'p> {
         if self.in_progress.is_empty() {
             self.compile_references_of(ir::Derived::Tiers(id))?;
         }
-        let block = self.program.tiers.get(id.0 as usize).ok_or_else(|| {
-            self.invalid(format!("reference to an unknown tiers block #{}", id.0))
-        })?;
+        let block = self.tier_def(id)?;
         let node = self.derived(
             ir::Derived::Tiers(id),
             format!("tiers {}", block.name),

@@ -276,7 +276,7 @@ fn find_problem(path: &Path, columns: &[Column], first: u64, last: u64) -> Optio
 fn decode_type(ty: &Type) -> DataType {
     match ty {
         Type::Date | Type::Timestamp | Type::Int => DataType::Utf8,
-        other => coerce::canonical(other),
+        other => coerce::canonical_type(other),
     }
 }
 

@@ -261,11 +261,7 @@ fn check_key(
 /// `NotFound` for a missing path, an I/O error for a folder.
 fn check_is_file(path: &Path) -> Result<(), DataError> {
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Err(DataError::Io {
-            path: path.to_path_buf(),
-            action: "cannot read the file",
-            source: std::io::Error::other("it is a folder"),
-        }),
+        Ok(meta) if meta.is_dir() => Err(read_error(path, std::io::Error::other("it is a folder"))),
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(DataError::NotFound {
             path: path.to_path_buf(),
