@@ -701,3 +701,18 @@ impl Program {
         }
     }
 }
+
+impl Program {
+    /// What an aggregate reads, as written: `orders` or `orders.amount`.
+    pub fn aggregate_source(&self, aggregate: &Aggregate) -> String {
+        let table = self.events.get(aggregate.table.0 as usize);
+        let table_name = table.map_or("events", |t| t.name.as_str());
+        match aggregate
+            .field
+            .and_then(|id| table.and_then(|t| t.fields.get(id.0 as usize)))
+        {
+            Some(field) => format!("{table_name}.{}", field.name),
+            None => table_name.to_owned(),
+        }
+    }
+}

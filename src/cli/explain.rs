@@ -224,13 +224,7 @@ fn target_text(target: &DateTarget) -> String {
 }
 
 fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
-    let table = program.events.get(aggregate.table.0 as usize);
-    let table_name = table.map_or("?", |t| t.name.as_str());
-    let field = aggregate
-        .field
-        .and_then(|id| table.and_then(|t| t.fields.get(id.0 as usize)))
-        .map(|f| format!(".{}", f.name))
-        .unwrap_or_default();
+    let source = program.aggregate_source(aggregate);
     let window = aggregate
         .window
         .map(|(direction, duration)| format!(" within {} {}", direction.as_str(), duration))
@@ -240,8 +234,5 @@ fn aggregate_text(program: &Program, aggregate: &Aggregate) -> String {
     } else {
         ""
     };
-    format!(
-        "{}({table_name}{field}{window}){filter}",
-        aggregate.function.as_str()
-    )
+    format!("{}({source}{window}){filter}", aggregate.function.as_str())
 }

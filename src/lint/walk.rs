@@ -61,18 +61,12 @@ fn event_field_name(program: &Program, scope: Scope, id: EventFieldId) -> Option
 
 /// `avg(orders.amount …)`: enough to recognise the aggregate in a message.
 fn describe_aggregate(program: &Program, aggregate: &Aggregate) -> String {
-    let table = program.events.get(aggregate.table.0 as usize);
-    let table_name = table.map_or("events", |t| t.name.as_str());
-    let field = aggregate
-        .field
-        .and_then(|id| table.and_then(|t| t.fields.get(id.0 as usize)))
-        .map(|f| format!(".{}", f.name))
-        .unwrap_or_default();
+    let source = program.aggregate_source(aggregate);
     let more = if aggregate.filter.is_some() || aggregate.window.is_some() {
         " …"
     } else {
         ""
     };
     let function = aggregate.function.as_str();
-    format!("{function}({table_name}{field}{more})")
+    format!("{function}({source}{more})")
 }
