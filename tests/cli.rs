@@ -703,3 +703,99 @@ fn expectations_all_passing_markdown_exits_0() {
     let test = CliTest::project(&[("segments/expect.seg", PASSING)]);
     snapshot!(test, test.command(&["test", "--format", "markdown"]));
 }
+
+// ----- events --------------------------------------------------------------------
+
+const EVENTS_SEG: &str = r#"events orders {
+  key customer_id
+  time placed_at: date
+  amount: float
+}
+
+segment buyers {
+  where count(orders) >= 2 and sum(orders.amount within last 30 days) > 10
+}
+"#;
+
+// as of 2026-06-30: c1 has 2 orders (25 within the last 30 days) → buyer;
+// c3 has 2, but one is after as-of → not; c99 matches no customer; one has no time
+const ORDERS: &str = "\
+customer_id,placed_at,amount
+c1,2026-06-20,25
+c1,2026-01-02,5
+c3,2026-06-01,50
+c3,2026-07-01,50
+c99,2026-06-01,1
+c4,,3
+";
+
+fn events_project(toml: &str) -> CliTest {
+    CliTest::project(&[
+        ("segmint.toml", toml),
+        ("segments/events.seg", EVENTS_SEG),
+        ("data/orders.csv", ORDERS),
+    ])
+}
+
+fn run_for(test: &CliTest, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = test.command(args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn eval_with_events_file_evaluates_aggregates_and_warns_about_left_out_events() {
+    let test = events_project(TOML);
+    let args = [
+        "eval",
+        "--events",
+        "orders=data/orders.csv",
+        "--segment",
+        "buyers",
+        "--output",
+        "members.csv",
+    ];
+    let (code, _, stderr) = run_for(&test, &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    let members = test.read("members.csv");
+    assert!(members.contains("c1,true"), "{members}");
+    assert!(members.contains("c3,false"), "{members}");
+    assert!(
+        stderr.contains(
+            "orders.csv: 2 events left out (missing time, or a key matching no customer)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn events_default_comes_from_segmint_toml() {
+    let toml = format!("{TOML}[events]\norders = \"data/orders.csv\"\n");
+    let test = events_project(&toml);
+    let (code, stdout, stderr) = run_for(&test, &["stats", "--format", "json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("buyers"), "{stdout}");
+}
+
+#[test]
+fn events_table_without_a_file_exits_2() {
+    let test = events_project(TOML);
+    let (code, _, stderr) = run_for(&test, &["eval", "--segment", "buyers"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("the segments use events table `orders` but no file was given"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_events_name_exits_2_with_did_you_mean() {
+    let test = events_project(TOML);
+    let (code, _, stderr) = run_for(&test, &["test", "--events", "order=data/orders.csv"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no events table `order`"), "{stderr}");
+    assert!(stderr.contains("did you mean `orders`?"), "{stderr}");
+}

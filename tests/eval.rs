@@ -37,17 +37,32 @@ fn run_case(path: &Path) -> String {
     let csv = std::fs::read_to_string(folder.join("data.csv")).unwrap();
     let program = common::compile(&[("segments.seg", &seg)]);
     let options = options(&seg);
+    // an event table's rows are in `<table>.csv` next to data.csv
+    let event_csvs: Vec<Option<String>> = program
+        .events
+        .iter()
+        .map(|t| std::fs::read_to_string(folder.join(format!("{}.csv", t.name))).ok())
+        .collect();
     let mut tables = Vec::new();
     for batch_size in [1, 3, 1000] {
         let source = common::from_csv(&program, &csv, batch_size);
-        tables.push(common::to_csv(&common::engine(&program, &options, &source)));
+        let events = common::events_from_csv(&program, &event_csvs, batch_size);
+        let refs = common::source_refs(&events);
+        tables.push(common::to_csv(&common::engine_with_events(
+            &program, &options, &source, &refs,
+        )));
     }
     assert!(
         tables.iter().all(|t| *t == tables[0]),
         "batch size changes the result: {tables:#?}"
     );
     let source = common::from_csv(&program, &csv, 1000);
-    let oracle = common::to_csv(&common::oracle(&program, &options, &source));
+    let events = common::events_from_csv(&program, &event_csvs, 1000);
+    let refs = common::source_refs(&events);
+    let oracle = common::to_csv(
+        &segmint::eval::reference::evaluate_with_events(&program, &options, &source, &refs)
+            .unwrap(),
+    );
     assert_eq!(tables[0], oracle, "engine and reference disagree");
     tables.swap_remove(0)
 }
@@ -145,15 +160,15 @@ fn unknown_segment_suggests_a_name() {
 }
 
 #[test]
-fn event_aggregates_are_refused_naming_the_segment() {
+fn event_aggregates_need_their_table_data() {
     let text = format!("{SHOP}\nsegment buyers {{\n  where count(orders) >= 2\n}}\n");
     let program = common::compile(&[("shop.seg", &text)]);
-    let error = segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap()))
-        .unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "segment buyers: event aggregates cannot be evaluated yet"
-    );
+    let plan =
+        segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap();
+    assert_eq!(plan.aggregates().len(), 1);
+    let source = common::from_csv(&program, "id\nc1\n", 10);
+    let error = segmint::eval::run(&plan, &source, &mut |_| Ok(())).unwrap_err();
+    assert_eq!(error.to_string(), "no data for events table `orders`");
 }
 
 #[test]

@@ -40,6 +40,21 @@ pub struct Input {
     /// Relative dates count from this day (default: `as_of` from segmint.toml, else today in UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
     as_of: Option<NaiveDate>,
+    /// An event table's file (repeatable; default: `[events]` in segmint.toml).
+    #[arg(long = "events", value_name = "NAME=FILE", value_parser = parse_events_arg)]
+    events: Vec<(String, PathBuf)>,
+}
+
+/// `NAME=FILE`.
+fn parse_events_arg(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!(
+            "`{text}` is not NAME=FILE (e.g. orders=segments/sample/orders.parquet)"
+        )),
+    }
 }
 
 /// A plan and the data file it runs over.
@@ -48,6 +63,8 @@ pub struct Prepared {
     pub plan: Plan,
     /// The opened, schema-checked data file.
     pub data: DataFile,
+    /// One opened file per event table of the program (`None`: not read by the plan).
+    pub events: Vec<Option<DataFile>>,
     /// Whether the sink needs the key column (false: the key is not read and
     /// comes out all missing; for callers that only count).
     pub key: bool,
@@ -68,12 +85,59 @@ pub fn prepare(
     };
     let plan = plan::compile(program, &options)?;
     let path = super::data_path(input.data.clone(), config)?;
+    let events = open_events(program, config, input, &plan)?;
     let data = DataFile::open(&path, &program.schema)?;
     Ok(Prepared {
         plan,
         data,
+        events,
         key: true,
     })
+}
+
+/// Opens the file of each event table the plan reads: `--events NAME=FILE`,
+/// else `[events]` in segmint.toml.
+fn open_events(
+    program: &Program,
+    config: &Config,
+    input: &Input,
+    plan: &Plan,
+) -> Result<Vec<Option<DataFile>>, RunError> {
+    let names: Vec<&str> = program.events.iter().map(|t| t.name.as_str()).collect();
+    for (name, _) in &input.events {
+        if !names.contains(&name.as_str()) {
+            let mut message =
+                format!("--events {name}=…: no events table `{name}` in the segments");
+            if let Some(hint) = crate::diagnostic::did_you_mean(name, names.iter().copied()) {
+                message.push_str(&format!("; {hint}"));
+            }
+            return Err(RunError::Usage(message));
+        }
+    }
+    let used = plan.event_tables();
+    let mut files = Vec::new();
+    for (i, table) in program.events.iter().enumerate() {
+        if !used.iter().any(|id| id.0 as usize == i) {
+            files.push(None);
+            continue;
+        }
+        let given = input
+            .events
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == table.name)
+            .map(|(_, path)| path.clone())
+            .or_else(|| config.events.get(&table.name).cloned());
+        let Some(path) = given else {
+            return Err(RunError::Usage(format!(
+                "the segments use events table `{0}` but no file was given: pass `--events {0}=FILE` or set `{0}` under [events] in segmint.toml",
+                table.name
+            )));
+        };
+        let schema = eval::reference::event_schema(program, table);
+        files.push(Some(DataFile::open(&path, &schema)?));
+    }
+    Ok(files)
 }
 
 /// Runs the plan, handing each membership batch to `sink`; then prints the data
@@ -89,14 +153,42 @@ pub fn execute(
         prepared.data.row_count(),
     );
     let options = eval::RunOptions { key: prepared.key };
-    let result = eval::run_with(&prepared.plan, &prepared.data, options, &mut |batch| {
-        progress.advance(batch.num_rows(), stderr);
-        sink(batch)
-    });
+    let events: Vec<Option<&dyn BatchSource>> = prepared
+        .events
+        .iter()
+        .map(|f| f.as_ref().map(|f| f as &dyn BatchSource))
+        .collect();
+    let population =
+        eval::Population::compute_with_events(&prepared.plan, &prepared.data, &events)?;
+    let result = eval::run_prepared(
+        &prepared.plan,
+        &prepared.data,
+        &population,
+        options,
+        &mut |batch| {
+            progress.advance(batch.num_rows(), stderr);
+            sink(batch)
+        },
+    );
     progress.finish(stderr);
     let summary = result?;
     for warning in prepared.data.warnings() {
         writeln!(context.stderr, "warning: {warning}")?;
+    }
+    for (file, left_out) in prepared.events.iter().zip(population.events_left_out()) {
+        if let Some(file) = file {
+            for warning in file.warnings() {
+                writeln!(context.stderr, "warning: {warning}")?;
+            }
+            if *left_out > 0 {
+                let noun = if *left_out == 1 { "event" } else { "events" };
+                writeln!(
+                    context.stderr,
+                    "warning: {}: {left_out} {noun} left out (missing time, or a key matching no customer)",
+                    super::shown(file.path())
+                )?;
+            }
+        }
     }
     Ok(summary)
 }

@@ -72,6 +72,7 @@ pub(crate) struct Exec<'a> {
     positions: &'a [Option<usize>],
     memo: Vec<Option<Computed>>,
     len: usize,
+    offset: usize,
 }
 
 impl<'a> Exec<'a> {
@@ -80,6 +81,7 @@ impl<'a> Exec<'a> {
         plan: &'a Plan,
         population: &'a Population,
         batch: &'a RecordBatch,
+        offset: usize,
         positions: &'a [Option<usize>],
         needed: &[bool],
     ) -> Result<Exec<'a>> {
@@ -90,6 +92,7 @@ impl<'a> Exec<'a> {
             positions,
             memo: vec![None; plan.nodes().len()],
             len: batch.num_rows(),
+            offset,
         };
         for (i, node) in plan.nodes().iter().enumerate() {
             if needed.get(i).copied().unwrap_or(false) {
@@ -128,6 +131,11 @@ impl<'a> Exec<'a> {
         let mask = |b: Result<BooleanBuffer>| b.map(Computed::Mask);
         match node {
             Node::Column(field) => values(self.column(*field)),
+            Node::Aggregate(index) => values(
+                self.population
+                    .aggregate(*index, self.offset, len)
+                    .map(Operand::Array),
+            ),
             Node::Const(c) => values(Ok(Operand::Scalar(
                 self.plan.constant(*c).scalar.clone().into_inner(),
             ))),

@@ -96,7 +96,31 @@ pub fn run_with(
     options: RunOptions,
     sink: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
 ) -> Result<Summary, EvalError> {
-    let population = Population::compute(plan, source)?;
+    run_with_events(plan, source, &[], options, sink)
+}
+
+/// [`run_with`], with one source per event table (indexed like
+/// [`ir::Program::events`]; `None` for a table with no data, an error only
+/// when the plan's aggregates read it).
+pub fn run_with_events(
+    plan: &Plan,
+    source: &dyn BatchSource,
+    events: &[Option<&dyn BatchSource>],
+    options: RunOptions,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
+) -> Result<Summary, EvalError> {
+    let population = Population::compute_with_events(plan, source, events)?;
+    run_prepared(plan, source, &population, options, sink)
+}
+
+/// [`run_with`] once the population pre-pass is done.
+pub fn run_prepared(
+    plan: &Plan,
+    source: &dyn BatchSource,
+    population: &Population,
+    options: RunOptions,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
+) -> Result<Summary, EvalError> {
     let prepared = Prepared::new(plan, options);
     let mut summary = Summary::default();
     let mut deliver = |membership: RecordBatch| {
@@ -104,13 +128,18 @@ pub fn run_with(
         sink(membership)
     };
     let batches = source.batches(&prepared.columns)?;
-    let evaluate = |batch: &RecordBatch| prepared.evaluate(plan, batch, &population);
+    let evaluate =
+        |batch: &RecordBatch, offset: usize| prepared.evaluate(plan, batch, offset, population);
     let workers = pipeline::workers();
     if workers > 1 {
         pipeline::run(batches, workers, &evaluate, &mut deliver)?;
     } else {
+        let mut offset = 0;
         for batch in batches {
-            deliver(evaluate(&batch?)?)?;
+            let batch = batch?;
+            let rows = batch.num_rows();
+            deliver(evaluate(&batch, offset)?)?;
+            offset += rows;
         }
     }
     Ok(summary)
@@ -158,9 +187,17 @@ impl Prepared {
         &self,
         plan: &Plan,
         batch: &RecordBatch,
+        offset: usize,
         population: &Population,
     ) -> Result<RecordBatch, EvalError> {
-        let exec = exec::Exec::run(plan, population, batch, &self.positions, &self.needed)?;
+        let exec = exec::Exec::run(
+            plan,
+            population,
+            batch,
+            offset,
+            &self.positions,
+            &self.needed,
+        )?;
         let schema = &self.schema;
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         columns.push(self.passthrough(batch, plan.schema().key, 0)?);
@@ -235,6 +272,6 @@ impl Plan {
         batch: &RecordBatch,
         population: &Population,
     ) -> Result<RecordBatch, EvalError> {
-        Prepared::new(self, RunOptions::default()).evaluate(self, batch, population)
+        Prepared::new(self, RunOptions::default()).evaluate(self, batch, 0, population)
     }
 }

@@ -35,11 +35,11 @@ type Numbered<T> = (usize, T);
 pub(crate) fn run(
     batches: BatchIter<'_>,
     workers: usize,
-    evaluate: &(dyn Fn(&RecordBatch) -> Result<RecordBatch, EvalError> + Sync),
+    evaluate: &(dyn Fn(&RecordBatch, usize) -> Result<RecordBatch, EvalError> + Sync),
     deliver: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
 ) -> Result<(), EvalError> {
     let window = 2 * workers;
-    let (work_tx, work_rx) = sync_channel::<Numbered<RecordBatch>>(window);
+    let (work_tx, work_rx) = sync_channel::<Numbered<(usize, RecordBatch)>>(window);
     let (done_tx, done_rx) = sync_channel::<Numbered<Result<RecordBatch, EvalError>>>(window);
     let work_rx = Arc::new(Mutex::new(work_rx));
     std::thread::scope(|scope| {
@@ -47,10 +47,10 @@ pub(crate) fn run(
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
             scope.spawn(move || {
-                while let Some((seq, batch)) = take(&work_rx) {
+                while let Some((seq, (offset, batch))) = take(&work_rx) {
                     // a panic must come back as this batch's result: a worker that
                     // died silently would leave the feeder waiting for it forever
-                    let result = catch_unwind(AssertUnwindSafe(|| evaluate(&batch)))
+                    let result = catch_unwind(AssertUnwindSafe(|| evaluate(&batch, offset)))
                         .unwrap_or_else(|_| Err(stopped()));
                     if done_tx.send((seq, result)).is_err() {
                         return;
@@ -66,7 +66,9 @@ pub(crate) fn run(
 }
 
 /// One worker's next batch; `None` once the feeder is gone.
-fn take(work: &Mutex<Receiver<Numbered<RecordBatch>>>) -> Option<Numbered<RecordBatch>> {
+fn take(
+    work: &Mutex<Receiver<Numbered<(usize, RecordBatch)>>>,
+) -> Option<Numbered<(usize, RecordBatch)>> {
     let receiver = match work.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
@@ -79,20 +81,23 @@ fn take(work: &Mutex<Receiver<Numbered<RecordBatch>>>) -> Option<Numbered<Record
 fn feed(
     mut batches: BatchIter<'_>,
     window: usize,
-    work: SyncSender<Numbered<RecordBatch>>,
+    work: SyncSender<Numbered<(usize, RecordBatch)>>,
     done: Receiver<Numbered<Result<RecordBatch, EvalError>>>,
     deliver: &mut dyn FnMut(RecordBatch) -> Result<(), EvalError>,
 ) -> Result<(), EvalError> {
     let mut taken = 0usize;
     let mut delivered = 0usize;
     let mut exhausted = false;
+    let mut offset = 0usize;
     let mut ready: BTreeMap<usize, Result<RecordBatch, EvalError>> = BTreeMap::new();
     loop {
         while !exhausted && taken - delivered < window {
             match batches.next() {
                 Some(batch) => {
                     let batch = batch.map_err(EvalError::from)?;
-                    work.send((taken, batch)).map_err(|_| stopped())?;
+                    let rows = batch.num_rows();
+                    work.send((taken, (offset, batch))).map_err(|_| stopped())?;
+                    offset += rows;
                     taken += 1;
                 }
                 None => exhausted = true,
@@ -139,7 +144,7 @@ mod tests {
     /// sees them in input order.
     #[test]
     fn results_are_delivered_in_input_order() {
-        let evaluate = |b: &RecordBatch| {
+        let evaluate = |b: &RecordBatch, _: usize| {
             std::thread::sleep(Duration::from_millis(((50 - value(b)) % 7) as u64));
             Ok(b.clone())
         };
@@ -155,7 +160,7 @@ mod tests {
     /// A panicking evaluation is an error for its batch, not a hang.
     #[test]
     fn a_panicking_worker_is_an_error() {
-        let panics = |b: &RecordBatch| {
+        let panics = |b: &RecordBatch, _: usize| {
             assert!(value(b) != 3, "deliberate");
             Ok(b.clone())
         };
@@ -167,7 +172,7 @@ mod tests {
     /// delivering exactly the batches before it.
     #[test]
     fn the_first_error_stops_the_run() {
-        let failing = |b: &RecordBatch| {
+        let failing = |b: &RecordBatch, _: usize| {
             if value(b) == 20 {
                 Err(EvalError::Output("bad batch".into()))
             } else {
@@ -182,7 +187,7 @@ mod tests {
         assert!(matches!(result, Err(EvalError::Output(m)) if m == "bad batch"));
         assert_eq!(seen, (0..20).collect::<Vec<_>>());
 
-        let identity = |b: &RecordBatch| Ok(b.clone());
+        let identity = |b: &RecordBatch, _: usize| Ok(b.clone());
         let mut delivered = 0;
         let result = run(numbered(100), 2, &identity, &mut |b| {
             delivered += 1;

@@ -44,6 +44,10 @@ type Result<T> = std::result::Result<T, ArrowError>;
 #[derive(Debug, Default)]
 pub struct Population {
     stats: Vec<Option<Sorted>>,
+    /// Each event aggregate's value for every customer row ([`Plan::aggregates`]).
+    aggregates: Vec<ArrayRef>,
+    /// Per event table: events left out (missing time, or no such customer).
+    left_out: Vec<u64>,
 }
 
 /// Sorted present values, by kind.
@@ -156,14 +160,109 @@ impl Population {
         plan: &Plan,
         source: &dyn BatchSource,
     ) -> std::result::Result<Population, EvalError> {
+        Population::compute_with_events(plan, source, &[])
+    }
+
+    /// [`Population::compute`], with one source per event table (indexed like
+    /// [`crate::check::ir::Program::events`]): every event aggregate is computed
+    /// first, for every customer row.
+    pub fn compute_with_events(
+        plan: &Plan,
+        source: &dyn BatchSource,
+        events: &[Option<&dyn BatchSource>],
+    ) -> std::result::Result<Population, EvalError> {
         let mut population = Population {
             stats: (0..plan.stats().len()).map(|_| None).collect(),
+            aggregates: Vec::new(),
+            left_out: Vec::new(),
         };
+        population.compute_aggregates(plan, source, events)?;
         let max_level = plan.stats().iter().map(|s| s.level).max().unwrap_or(0);
         for level in 1..=max_level {
             population.compute_level(plan, source, level)?;
         }
         Ok(population)
+    }
+
+    /// Events left out of every aggregate, per event table (indexed like
+    /// [`crate::check::ir::Program::events`]; empty without aggregates).
+    pub fn events_left_out(&self) -> &[u64] {
+        &self.left_out
+    }
+
+    fn compute_aggregates(
+        &mut self,
+        plan: &Plan,
+        source: &dyn BatchSource,
+        events: &[Option<&dyn BatchSource>],
+    ) -> std::result::Result<(), EvalError> {
+        let Some(program) = plan.program.as_deref() else {
+            return Ok(());
+        };
+        let key = plan.schema().key;
+        let mut keys = Vec::new();
+        for batch in source.batches(&[key])? {
+            let batch = batch?;
+            let column = batch.column(0);
+            keys.extend(super::reference::column_values(
+                &plan.schema().field(key).ty,
+                column,
+            )?);
+        }
+        let mut tables = Vec::new();
+        for (i, table) in program.events.iter().enumerate() {
+            let used = plan
+                .aggregates()
+                .iter()
+                .any(|(a, _)| a.table.0 as usize == i);
+            tables.push(match events.get(i).copied().flatten() {
+                Some(events) if used => {
+                    Some(super::reference::read_events(program, table, events)?)
+                }
+                Some(_) => Some(Vec::new()),
+                None if used => {
+                    return Err(EvalError::Output(format!(
+                        "no data for events table `{}`",
+                        table.name
+                    )));
+                }
+                None => Some(Vec::new()),
+            });
+        }
+        let aggregates: Vec<_> = plan.aggregates().iter().map(|(a, _)| a.clone()).collect();
+        let found =
+            super::reference::aggregate_columns(program, plan.as_of(), &keys, &aggregates, tables)?;
+        for i in 0..program.events.len() {
+            let used = plan
+                .aggregates()
+                .iter()
+                .any(|(a, _)| a.table.0 as usize == i);
+            self.left_out.push(if used {
+                found.left_out.get(i).copied().unwrap_or(0)
+            } else {
+                0
+            });
+        }
+        for ((_, ty), values) in plan.aggregates().iter().zip(&found.values) {
+            self.aggregates
+                .push(super::reference::to_array(ty, values)?);
+        }
+        Ok(())
+    }
+
+    /// Rows `offset..offset + len` of aggregate `index`.
+    pub(crate) fn aggregate(&self, index: u32, offset: usize, len: usize) -> Result<ArrayRef> {
+        let whole = self.aggregates.get(index as usize).ok_or_else(|| {
+            ArrowError::InvalidArgumentError(format!("aggregate #{index} was not computed"))
+        })?;
+        if offset + len > whole.len() {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "aggregate #{index}: rows {offset}..{} of {}",
+                offset + len,
+                whole.len()
+            )));
+        }
+        Ok(whole.slice(offset, len))
     }
 
     fn compute_level(
@@ -196,9 +295,11 @@ impl Population {
                 ..Collector::default()
             })
             .collect();
+        let mut offset = 0;
         for batch in source.batches(&columns)? {
             let batch = batch?;
-            let exec = Exec::run(plan, self, &batch, &at, &needed)?;
+            let exec = Exec::run(plan, self, &batch, offset, &at, &needed)?;
+            offset += batch.num_rows();
             for ((_, value), collector) in stats.iter().zip(collected.iter_mut()) {
                 collector.push(&exec.operand(*value)?, batch.num_rows())?;
             }

@@ -23,6 +23,7 @@ use crate::check::ir::{
 use crate::data::BatchSource;
 use crate::data::canonical_type;
 use crate::plan::{Fraction, PlanOptions, dates};
+use crate::syntax::ast::AggregateFn;
 
 /// One cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +55,17 @@ pub fn evaluate(
     options: &PlanOptions,
     source: &dyn BatchSource,
 ) -> Result<RecordBatch, EvalError> {
+    evaluate_with_events(program, options, source, &[])
+}
+
+/// [`evaluate`], with one source per event table (indexed like
+/// [`ir::Program::events`]; each holds the columns of [`event_schema`]).
+pub fn evaluate_with_events(
+    program: &ir::Program,
+    options: &PlanOptions,
+    source: &dyn BatchSource,
+    events: &[Option<&dyn BatchSource>],
+) -> Result<RecordBatch, EvalError> {
     let outputs = select(program, options)?;
     let fields: Vec<FieldId> = (0..program.schema.fields.len())
         .map(|i| FieldId(i as u32))
@@ -66,6 +78,8 @@ pub fn evaluate(
         rows: &rows,
         population: HashMap::new(),
         regexes: HashMap::new(),
+        events: read_event_tables(program, events)?,
+        current: None,
     };
     let schema = output_schema(program, options, &outputs);
     let key = canonical(&raw, program, program.schema.key)?;
@@ -179,7 +193,7 @@ fn to_rows(program: &ir::Program, raw: &[ArrayRef]) -> Result<Vec<Vec<Value>>, E
         .collect())
 }
 
-fn column_values(ty: &Type, array: &ArrayRef) -> Result<Vec<Value>, EvalError> {
+pub(crate) fn column_values(ty: &Type, array: &ArrayRef) -> Result<Vec<Value>, EvalError> {
     if array.data_type() == &DataType::Null {
         return Ok(vec![Value::Missing; array.len()]);
     }
@@ -225,6 +239,65 @@ fn column_values(ty: &Type, array: &ArrayRef) -> Result<Vec<Value>, EvalError> {
     Ok((0..n).map(cell).collect())
 }
 
+/// Values of type `ty` as an Arrow array of its canonical type.
+pub(crate) fn to_array(ty: &Type, values: &[Value]) -> Result<ArrayRef, EvalError> {
+    let array: ArrayRef = match ty {
+        Type::Bool => Arc::new(BooleanArray::from(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Type::Int => Arc::new(arrow::array::Int64Array::from(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Type::Float => Arc::new(arrow::array::Float64Array::from(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::Float(f) => Some(*f),
+                    Value::Int(i) => Some(*i as f64),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Type::Date => Arc::new(arrow::array::Date32Array::from(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::Date(d) => Some(*d),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Type::Timestamp => Arc::new(arrow::array::TimestampMicrosecondArray::from(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::Timestamp(t) => Some(*t),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        other => {
+            return Err(EvalError::Output(format!(
+                "an aggregate of type {} cannot be computed",
+                other.describe()
+            )));
+        }
+    };
+    Ok(cast(&array, &canonical_type(ty))?)
+}
+
 /// A float value: NaN is missing, `-0.0` is `0.0` (docs/decisions.md).
 fn float(v: f64) -> Value {
     if v.is_nan() {
@@ -243,6 +316,215 @@ struct Interp<'a> {
     /// every row's value of a ranked expression, by the expression's address
     population: HashMap<usize, Vec<Value>>,
     regexes: HashMap<String, regex::Regex>,
+    /// every event table's rows (`None`: no data given)
+    events: Vec<Option<Vec<EventRow>>>,
+    /// the event row an aggregate's filter is looking at: (table, row)
+    current: Option<(usize, usize)>,
+}
+
+/// One event: its customer key and its fields (indexed by `EventFieldId`).
+#[derive(Clone, Debug)]
+pub(crate) struct EventRow {
+    key: Value,
+    fields: Vec<Value>,
+}
+
+/// The schema an event table's file is read with: the key column (of the
+/// customer key's type) as field 0, then the table's fields (all may be missing).
+pub fn event_schema(program: &ir::Program, table: &ir::EventTable) -> ir::Schema {
+    let key_ty = program.schema.field(program.schema.key).ty.clone();
+    let mut fields = vec![ir::Field {
+        name: table.key.clone(),
+        ty: key_ty,
+        nullable: true,
+        doc: None,
+        span: table.span,
+    }];
+    fields.extend(table.fields.iter().map(|f| ir::Field {
+        nullable: true,
+        ..f.clone()
+    }));
+    ir::Schema {
+        name: table.name.clone(),
+        key: FieldId(0),
+        fields,
+        span: table.span,
+    }
+}
+
+fn read_event_tables(
+    program: &ir::Program,
+    events: &[Option<&dyn BatchSource>],
+) -> Result<Vec<Option<Vec<EventRow>>>, EvalError> {
+    let mut tables = Vec::new();
+    for (i, table) in program.events.iter().enumerate() {
+        tables.push(match events.get(i).copied().flatten() {
+            Some(source) => Some(read_events(program, table, source)?),
+            None => None,
+        });
+    }
+    Ok(tables)
+}
+
+/// Every row of an event table's source, as values.
+pub(crate) fn read_events(
+    program: &ir::Program,
+    table: &ir::EventTable,
+    source: &dyn BatchSource,
+) -> Result<Vec<EventRow>, EvalError> {
+    let schema = event_schema(program, table);
+    let ids: Vec<FieldId> = (0..schema.fields.len())
+        .map(|i| FieldId(i as u32))
+        .collect();
+    let raw = read_columns(source, &ids)?;
+    let mut columns = Vec::new();
+    for (field, array) in schema.fields.iter().zip(&raw) {
+        columns.push(column_values(&field.ty, array)?);
+    }
+    let n = columns.first().map_or(0, Vec::len);
+    Ok((0..n)
+        .map(|row| {
+            let mut values = columns
+                .iter()
+                .map(|c| c.get(row).cloned().unwrap_or(Value::Missing));
+            let key = values.next().unwrap_or(Value::Missing);
+            EventRow {
+                key,
+                fields: values.collect(),
+            }
+        })
+        .collect())
+}
+
+/// An aggregate's running state over the events that pass its filter.
+struct Acc {
+    function: AggregateFn,
+    count: u64,
+    int_sum: Option<i64>,
+    float_sum: f64,
+    floats: bool,
+    best: Value,
+}
+
+impl Acc {
+    fn new(function: AggregateFn) -> Acc {
+        Acc {
+            function,
+            count: 0,
+            int_sum: Some(0),
+            float_sum: 0.0,
+            floats: false,
+            best: Value::Missing,
+        }
+    }
+
+    /// One passing event's value (its field, or its time for `first`/`last`).
+    fn add(&mut self, v: Value) {
+        if v == Value::Missing {
+            return;
+        }
+        self.count += 1;
+        match &v {
+            Value::Int(i) => {
+                self.int_sum = self.int_sum.and_then(|s| s.checked_add(*i));
+                self.float_sum += *i as f64;
+            }
+            Value::Float(f) => {
+                self.floats = true;
+                self.float_sum += f;
+            }
+            _ => {}
+        }
+        let want = match self.function {
+            AggregateFn::Min | AggregateFn::First => Ordering::Less,
+            AggregateFn::Max | AggregateFn::Last => Ordering::Greater,
+            _ => return,
+        };
+        if self.best == Value::Missing || compare(&v, &self.best) == Some(want) {
+            self.best = v;
+        }
+    }
+
+    fn finish(&self) -> Value {
+        match self.function {
+            AggregateFn::Count => Value::Int(self.count as i64),
+            AggregateFn::Exists => Value::Bool(self.count > 0),
+            AggregateFn::Sum if self.floats => float(self.float_sum),
+            AggregateFn::Sum => self.int_sum.map_or(Value::Missing, Value::Int),
+            AggregateFn::Avg if self.count == 0 => Value::Missing,
+            AggregateFn::Avg => float(self.float_sum / self.count as f64),
+            AggregateFn::Min | AggregateFn::Max | AggregateFn::First | AggregateFn::Last => {
+                self.best.clone()
+            }
+        }
+    }
+}
+
+/// What [`aggregate_columns`] found: one value per customer row and aggregate,
+/// and the events left out (missing time, or a key matching no customer).
+pub(crate) struct Aggregated {
+    pub(crate) values: Vec<Vec<Value>>,
+    pub(crate) left_out: Vec<u64>,
+}
+
+/// The engine's pre-pass: each aggregate's value for every customer row, from
+/// one scan of each event table (keys looked up in a hash map).
+pub(crate) fn aggregate_columns(
+    program: &ir::Program,
+    as_of: NaiveDate,
+    customer_keys: &[Value],
+    aggregates: &[ir::Aggregate],
+    events: Vec<Option<Vec<EventRow>>>,
+) -> R<Aggregated> {
+    let mut rows_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (row, key) in customer_keys.iter().enumerate() {
+        if *key != Value::Missing {
+            rows_of.entry(format!("{key:?}")).or_default().push(row);
+        }
+    }
+    let mut interp = Interp {
+        program,
+        as_of,
+        rows: &[],
+        population: HashMap::new(),
+        regexes: HashMap::new(),
+        events,
+        current: None,
+    };
+    let mut left_out = Vec::new();
+    for (t, table) in program.events.iter().enumerate() {
+        let rows = interp.event_rows(t)?;
+        left_out.push(
+            rows.iter()
+                .filter(|e| {
+                    e.fields.get(table.time.0 as usize).and_then(day).is_none()
+                        || !rows_of.contains_key(&format!("{:?}", e.key))
+                })
+                .count() as u64,
+        );
+    }
+    let mut values = Vec::new();
+    for aggregate in aggregates {
+        let mut accs: Vec<Acc> = (0..customer_keys.len())
+            .map(|_| Acc::new(aggregate.function))
+            .collect();
+        let t = aggregate.table.0 as usize;
+        for r in 0..interp.event_rows(t)?.len() {
+            let key = interp.event_rows(t)?.get(r).map(|e| format!("{:?}", e.key));
+            let Some(targets) = key.and_then(|k| rows_of.get(&k)) else {
+                continue;
+            };
+            if let Some(v) = interp.contribution(aggregate, t, r)? {
+                for row in targets {
+                    if let Some(acc) = accs.get_mut(*row) {
+                        acc.add(v.clone());
+                    }
+                }
+            }
+        }
+        values.push(accs.iter().map(Acc::finish).collect());
+    }
+    Ok(Aggregated { values, left_out })
 }
 
 type R<T> = Result<T, EvalError>;
@@ -475,10 +757,110 @@ impl Interp<'_> {
                 Value::Int(i) => Value::Float(i as f64),
                 other => other,
             }),
-            ExprKind::Aggregate(_) | ExprKind::EventField(_) => Err(EvalError::Output(
-                "event aggregates are not supported by the reference interpreter".into(),
-            )),
+            ExprKind::Aggregate(aggregate) => {
+                let customer = self
+                    .rows
+                    .get(row)
+                    .and_then(|r| r.get(self.program.schema.key.0 as usize))
+                    .cloned()
+                    .unwrap_or(Value::Missing);
+                let t = aggregate.table.0 as usize;
+                let mut acc = Acc::new(aggregate.function);
+                let saved = self.current;
+                for r in 0..self.event_rows(t)?.len() {
+                    let matches = self
+                        .event_rows(t)?
+                        .get(r)
+                        .is_some_and(|e| customer != Value::Missing && e.key == customer);
+                    if matches && let Some(v) = self.contribution(aggregate, t, r)? {
+                        acc.add(v);
+                    }
+                }
+                self.current = saved;
+                Ok(acc.finish())
+            }
+            ExprKind::EventField(f) => Ok(self
+                .current
+                .and_then(|(t, r)| {
+                    self.events
+                        .get(t)?
+                        .as_ref()?
+                        .get(r)?
+                        .fields
+                        .get(f.0 as usize)
+                        .cloned()
+                })
+                .unwrap_or(Value::Missing)),
         }
+    }
+
+    fn event_rows(&self, table: usize) -> R<&[EventRow]> {
+        match self.events.get(table) {
+            Some(Some(rows)) => Ok(rows),
+            _ => Err(EvalError::Output(format!(
+                "no data for events table `{}`",
+                self.program
+                    .events
+                    .get(table)
+                    .map_or("?", |t| t.name.as_str())
+            ))),
+        }
+    }
+
+    /// What event `r` of table `t` adds to `aggregate`: `None` when it is left
+    /// out (missing time, after as-of or outside the window, filtered out);
+    /// else its field's value, its time (`first`/`last`) or `true` (`count`/`exists`).
+    fn contribution(&mut self, aggregate: &ir::Aggregate, t: usize, r: usize) -> R<Option<Value>> {
+        let time_field = self
+            .program
+            .events
+            .get(t)
+            .map_or(0, |table| table.time.0 as usize);
+        let (time, field) = {
+            let Some(event) = self.event_rows(t)?.get(r) else {
+                return Ok(None);
+            };
+            let time = event
+                .fields
+                .get(time_field)
+                .cloned()
+                .unwrap_or(Value::Missing);
+            let field = aggregate
+                .field
+                .and_then(|f| event.fields.get(f.0 as usize).cloned())
+                .unwrap_or(Value::Missing);
+            (time, field)
+        };
+        let Some(d) = day(&time) else {
+            return Ok(None);
+        };
+        let as_of = dates::days_of(self.as_of);
+        let visible = match aggregate.window {
+            None => d <= as_of,
+            Some((Direction::Last, duration)) => {
+                dates::days_ago(self.as_of, duration) <= d && d <= as_of
+            }
+            Some((Direction::Next, duration)) => {
+                as_of < d && d <= dates::days_ahead(self.as_of, duration)
+            }
+        };
+        if !visible {
+            return Ok(None);
+        }
+        if let Some(filter) = &aggregate.filter {
+            let saved = self.current;
+            self.current = Some((t, r));
+            let passes = self.test(filter, 0);
+            self.current = saved;
+            if !passes? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(match aggregate.function {
+            AggregateFn::Count | AggregateFn::Exists => Value::Bool(true),
+            AggregateFn::First | AggregateFn::Last => time,
+            AggregateFn::Sum | AggregateFn::Avg | AggregateFn::Min | AggregateFn::Max => field,
+        }))
     }
 
     /// Every row's value of `e` (computed once per expression).

@@ -69,6 +69,7 @@ fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Ve
 
 struct Compiler<'p> {
     program: &'p ir::Program,
+    aggregates: Vec<(ir::Aggregate, Type)>,
     as_of_days: i32,
     options: &'p PlanOptions,
     nodes: Vec<Node>,
@@ -98,6 +99,7 @@ impl<'p> Compiler<'p> {
             patterns: Vec::new(),
             pattern_index: HashMap::new(),
             stats: Vec::new(),
+            aggregates: Vec::new(),
             segments: HashMap::new(),
             tier_blocks: HashMap::new(),
             in_progress: HashSet::new(),
@@ -124,7 +126,14 @@ impl<'p> Compiler<'p> {
                 lit,
             })
             .collect();
+        let program = if self.aggregates.is_empty() {
+            None
+        } else {
+            Some(Arc::new(self.program.clone()))
+        };
         Plan {
+            program,
+            aggregates: self.aggregates,
             as_of: self.options.as_of,
             schema: self.program.schema.clone(),
             columns,
@@ -443,7 +452,7 @@ impl<'p> Compiler<'p> {
                     share: Fraction::from_share(*fraction),
                 }
             }
-            ExprKind::Aggregate(_) | ExprKind::EventField(_) => return Err(self.unsupported()),
+            ExprKind::EventField(_) => return Err(self.unsupported()),
             _ => {
                 if e.ty != Type::Bool {
                     return Err(
@@ -459,7 +468,7 @@ impl<'p> Compiler<'p> {
     fn unsupported(&self) -> PlanError {
         PlanError::Unsupported {
             owner: self.owner.clone(),
-            what: "event aggregates".into(),
+            what: "event fields outside an aggregate".into(),
         }
     }
 
@@ -651,7 +660,12 @@ impl<'p> Compiler<'p> {
                 let inner = self.value(inner)?;
                 Node::ToFloat(inner)
             }
-            ExprKind::Aggregate(_) | ExprKind::EventField(_) => return Err(self.unsupported()),
+            ExprKind::Aggregate(aggregate) => {
+                let index = self.aggregates.len() as u32;
+                self.aggregates.push(((**aggregate).clone(), e.ty.clone()));
+                Node::Aggregate(index)
+            }
+            ExprKind::EventField(_) => return Err(self.unsupported()),
             // criteria used as values (`champions = true`): a mask is a non-null bool
             _ => return self.criterion(e),
         };

@@ -234,6 +234,23 @@ impl Plan {
                 None => format!("field#{}", field.0),
             },
             Node::Const(c) => show_lit(&self.constant(*c).lit),
+            Node::Aggregate(index) => match (self.aggregates.get(*index as usize), &self.program) {
+                (Some((aggregate, _)), Some(program)) => format!(
+                    "{}({}{}{})",
+                    aggregate.function.as_str(),
+                    program.aggregate_source(aggregate),
+                    if aggregate.filter.is_some() {
+                        " where …"
+                    } else {
+                        ""
+                    },
+                    match aggregate.window {
+                        Some(_) => " within …",
+                        None => "",
+                    }
+                ),
+                _ => format!("aggregate#{index}"),
+            },
             Node::Arith { op, left, right } => {
                 format!("({} {} {})", v(left), op.as_str(), v(right))
             }

@@ -99,6 +99,10 @@ pub struct Plan {
     pub(crate) tier_labels: Vec<Vec<String>>,
     /// Every compiled segment (outputs and the segments they refer to), in program order.
     pub(crate) segment_roots: Vec<(ir::SegmentId, String, NodeId)>,
+    /// The event aggregates, indexed by `Node::Aggregate`, with their types.
+    pub(crate) aggregates: Vec<(ir::Aggregate, ir::Type)>,
+    /// The program, kept when there are aggregates (their pre-pass needs it).
+    pub(crate) program: Option<std::sync::Arc<ir::Program>>,
 }
 
 /// A literal and its Arrow scalar.
@@ -206,6 +210,19 @@ impl Plan {
     /// Population statistics needed before the main pass (empty for most plans).
     pub fn stats(&self) -> &[Stat] {
         &self.stats
+    }
+
+    /// The event aggregates computed before the main pass, with their types.
+    pub fn aggregates(&self) -> &[(ir::Aggregate, ir::Type)] {
+        &self.aggregates
+    }
+
+    /// The event tables the plan reads (indexes into [`ir::Program::events`]).
+    pub fn event_tables(&self) -> Vec<ir::EventsId> {
+        let mut tables: Vec<ir::EventsId> = self.aggregates.iter().map(|(a, _)| a.table).collect();
+        tables.sort();
+        tables.dedup();
+        tables
     }
 
     /// The labels of a tiers block, in order.

@@ -100,6 +100,9 @@ pub enum Node {
         /// The population of the ranked value.
         stat: StatId,
     },
+    /// An event aggregate's value per row, computed before the main pass:
+    /// index into [`Plan::aggregates`](super::Plan::aggregates).
+    Aggregate(u32),
     /// A tiers block's label per row: first tier whose condition holds (`None` = `otherwise`).
     Tiers {
         /// The block.
@@ -214,7 +217,7 @@ impl Node {
     /// The nodes this node reads directly.
     pub fn children(&self) -> Vec<NodeId> {
         match self {
-            Node::Column(_) | Node::Const(_) => Vec::new(),
+            Node::Column(_) | Node::Const(_) | Node::Aggregate(_) => Vec::new(),
             Node::Arith { left, right, .. } | Node::Compare { left, right, .. } => {
                 vec![*left, *right]
             }

@@ -202,6 +202,60 @@ pub fn from_json(
 /// A source from the fixtures' CSV dialect (header = field names; fields absent
 /// from the header are missing everywhere).
 pub fn from_csv(program: &ir::Program, csv: &str, batch_size: usize) -> MemorySource {
+    from_csv_schema(&program.schema, csv, batch_size)
+}
+
+/// One source per event table of `program`, from its CSV text (`None`: no data).
+pub fn events_from_csv(
+    program: &ir::Program,
+    csvs: &[Option<String>],
+    batch_size: usize,
+) -> Vec<Option<MemorySource>> {
+    program
+        .events
+        .iter()
+        .zip(csvs)
+        .map(|(table, csv)| {
+            let schema = reference::event_schema(program, table);
+            csv.as_ref()
+                .map(|csv| from_csv_schema(&schema, csv, batch_size))
+        })
+        .collect()
+}
+
+/// The sources as the engine takes them.
+pub fn source_refs(sources: &[Option<MemorySource>]) -> Vec<Option<&dyn BatchSource>> {
+    sources
+        .iter()
+        .map(|s| s.as_ref().map(|s| s as &dyn BatchSource))
+        .collect()
+}
+
+/// The engine's membership table, with event data.
+pub fn engine_with_events(
+    program: &ir::Program,
+    options: &PlanOptions,
+    source: &dyn BatchSource,
+    events: &[Option<&dyn BatchSource>],
+) -> RecordBatch {
+    let plan = plan::compile(program, options).unwrap();
+    let mut batches = Vec::new();
+    eval::run_with_events(
+        &plan,
+        source,
+        events,
+        eval::RunOptions::default(),
+        &mut |b| {
+            batches.push(b);
+            Ok(())
+        },
+    )
+    .unwrap();
+    concat_batches(&plan.membership_schema(), &batches).unwrap()
+}
+
+/// A source from CSV text, for a table of `schema`.
+pub fn from_csv_schema(schema: &ir::Schema, csv: &str, batch_size: usize) -> MemorySource {
     let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
@@ -213,7 +267,7 @@ pub fn from_csv(program: &ir::Program, csv: &str, batch_size: usize) -> MemorySo
         .map(|l| l.split(',').map(str::trim).collect())
         .collect();
     let mut source = MemorySource::new(rows.len(), batch_size);
-    for (i, field) in program.schema.fields.iter().enumerate() {
+    for (i, field) in schema.fields.iter().enumerate() {
         let at = header.iter().position(|h| *h == field.name);
         let cells: Vec<Cell<'_>> = rows
             .iter()
