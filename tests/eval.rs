@@ -1,8 +1,9 @@
 //! Data-driven evaluation: each folder `tests/eval/<case>/` holds `segments.seg`
 //! (schema and segments; the expected members are written in its comments, and a
 //! `// as_of: DATE` line and optional `// segments: a, b` line set the options) and
-//! `data.csv`. The membership table is snapshotted as CSV; the engine must give the
-//! same table at every batch size, and the reference interpreter must agree.
+//! `data.csv`, plus `<table>.csv` for each event table with data. The membership
+//! table is snapshotted as CSV; the engine must give the same table at every batch
+//! size, and the reference interpreter must agree.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
