@@ -503,19 +503,32 @@ pub(crate) fn aggregate_columns(
                 .count() as u64,
         );
     }
+    // each event's customer rows, looked up once per table (not per aggregate)
+    let mut targets_of: Vec<Vec<Option<&Vec<usize>>>> = Vec::new();
+    for t in 0..program.events.len() {
+        let rows = match interp.events.get(t) {
+            Some(Some(rows)) => rows.as_slice(),
+            _ => &[],
+        };
+        targets_of.push(
+            rows.iter()
+                .map(|e| rows_of.get(&format!("{:?}", e.key)))
+                .collect(),
+        );
+    }
     let mut values = Vec::new();
     for aggregate in aggregates {
         let mut accs: Vec<Acc> = (0..customer_keys.len())
             .map(|_| Acc::new(aggregate.function))
             .collect();
         let t = aggregate.table.0 as usize;
+        let targets_of_table = targets_of.get(t).map_or(&[][..], Vec::as_slice);
         for r in 0..interp.event_rows(t)?.len() {
-            let key = interp.event_rows(t)?.get(r).map(|e| format!("{:?}", e.key));
-            let Some(targets) = key.and_then(|k| rows_of.get(&k)) else {
+            let Some(Some(targets)) = targets_of_table.get(r) else {
                 continue;
             };
             if let Some(v) = interp.contribution(aggregate, t, r)? {
-                for row in targets {
+                for row in targets.iter() {
                     if let Some(acc) = accs.get_mut(*row) {
                         acc.add(v.clone());
                     }
