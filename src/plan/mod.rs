@@ -61,7 +61,7 @@ pub enum PlanError {
     Unsupported {
         /// `segment NAME` or `tiers NAME`.
         owner: String,
-        /// The form (`event aggregates`).
+        /// The form (e.g. `event fields outside an aggregate`).
         what: String,
     },
     /// A regex the checker should have rejected.
