@@ -187,47 +187,39 @@ fn label(count: &Count) -> String {
 /// `overlap_table` prints the overlap matrix (it differs between text and markdown).
 fn tables(stats: &Stats, overlap_table: fn(&Overlap) -> Table) -> Vec<Table> {
     let mut tables = Vec::new();
-    let mut segments = Table::new(["segment", "members", "share"]);
-    for count in &stats.segments {
-        segments.row([
-            label(count),
-            count.count.to_string(),
-            percent(count.count, stats.rows),
-        ]);
-    }
-    tables.push(segments);
+    tables.push(count_table(
+        ["segment", "members", "share"],
+        &stats.segments,
+        stats.rows,
+    ));
     for tiers in &stats.tiers {
-        let mut table = Table::new([tiers.name.as_str(), "customers", "share"]);
-        for count in &tiers.labels {
-            table.row([
-                label(count),
-                count.count.to_string(),
-                percent(count.count, stats.rows),
-            ]);
-        }
-        tables.push(table);
+        let headers = [tiers.name.as_str(), "customers", "share"];
+        tables.push(count_table(headers, &tiers.labels, stats.rows));
     }
     if let Some(overlap) = &stats.overlap {
         tables.push(overlap_table(overlap));
     }
     if let Some(by) = &stats.by {
         for (segment, size) in by.segments.iter().zip(&stats.segments) {
-            let mut table = Table::new([
-                format!("{} by {}", segment.name, by.field),
-                "members".into(),
-                "share".into(),
-            ]);
-            for count in &segment.values {
-                table.row([
-                    label(count),
-                    count.count.to_string(),
-                    percent(count.count, size.count),
-                ]);
-            }
-            tables.push(table);
+            let title = format!("{} by {}", segment.name, by.field);
+            let headers = [title.as_str(), "members", "share"];
+            tables.push(count_table(headers, &segment.values, size.count));
         }
     }
     tables
+}
+
+/// A table of counts, each with its share of `total`.
+fn count_table(headers: [&str; 3], counts: &[Count], total: u64) -> Table {
+    let mut table = Table::new(headers);
+    for count in counts {
+        table.row([
+            label(count),
+            count.count.to_string(),
+            percent(count.count, total),
+        ]);
+    }
+    table
 }
 
 fn headline(stats: &Stats, as_of: NaiveDate) -> String {
