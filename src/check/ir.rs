@@ -39,6 +39,13 @@ pub struct EventsId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventFieldId(pub u32);
 
+impl EventFieldId {
+    /// The field's column in [`Program::event_schema`] (the key is column 0).
+    pub fn column(self) -> FieldId {
+        FieldId(self.0.saturating_add(1))
+    }
+}
+
 /// A whole checked run: one schema, event tables, segments and tiers.
 #[derive(Clone, Debug)]
 pub struct Program {
@@ -703,6 +710,31 @@ impl Program {
 }
 
 impl Program {
+    /// The schema an event table's file is read with: the key column (of the
+    /// customer key's type) as field 0, then the table's fields, so event field
+    /// `EventFieldId(i)` is `FieldId(i + 1)`. Every column may hold missing values
+    /// (an event without a key or time is left out, not an error).
+    pub fn event_schema(&self, table: &EventTable) -> Schema {
+        let key_ty = self.schema.field(self.schema.key).ty.clone();
+        let mut fields = vec![Field {
+            name: table.key.clone(),
+            ty: key_ty,
+            nullable: true,
+            doc: None,
+            span: table.span,
+        }];
+        fields.extend(table.fields.iter().map(|f| Field {
+            nullable: true,
+            ..f.clone()
+        }));
+        Schema {
+            name: table.name.clone(),
+            key: FieldId(0),
+            fields,
+            span: table.span,
+        }
+    }
+
     /// What an aggregate reads, as written: `orders` or `orders.amount`.
     pub fn aggregate_source(&self, aggregate: &Aggregate) -> String {
         let table = self.events.get(aggregate.table.0 as usize);

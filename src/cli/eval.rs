@@ -134,7 +134,7 @@ fn open_events(
                 table.name
             )));
         };
-        let schema = eval::reference::event_schema(program, table);
+        let schema = program.event_schema(table);
         files.push(Some(DataFile::open(&path, &schema)?));
     }
     Ok(files)
@@ -158,8 +158,27 @@ pub fn execute(
         .iter()
         .map(|f| f.as_ref().map(|f| f as &dyn BatchSource))
         .collect();
+    let interactive = context.terminal.stderr_interactive;
+    let mut scan_progress: Option<Progress> = None;
     let population =
-        eval::Population::compute_with_events(&prepared.plan, &prepared.data, &events)?;
+        eval::Population::compute_observed(&prepared.plan, &prepared.data, &events, &mut |step| {
+            match step {
+                eval::Step::Started { what, total } => {
+                    let doing = format!("reading {what}");
+                    scan_progress = Some(Progress::of(interactive, doing, "events", total));
+                }
+                eval::Step::Rows(rows) => {
+                    if let Some(progress) = scan_progress.as_mut() {
+                        progress.advance(rows, stderr);
+                    }
+                }
+                eval::Step::Finished => {
+                    if let Some(mut progress) = scan_progress.take() {
+                        progress.finish(stderr);
+                    }
+                }
+            }
+        })?;
     let result = eval::run_prepared(
         &prepared.plan,
         &prepared.data,

@@ -10,9 +10,13 @@ const DELAY: Duration = Duration::from_secs(1);
 /// The shortest time between redraws.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Rows evaluated so far, out of a total when the input knows it.
+/// Rows done so far, out of a total when the input knows it.
 pub struct Progress {
     enabled: bool,
+    /// What is being done (`evaluating`, `reading orders`).
+    doing: String,
+    /// What is counted (`rows`, `events`).
+    unit: &'static str,
     total: Option<u64>,
     done: u64,
     started: Instant,
@@ -20,10 +24,17 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A display that draws only when `enabled` (stderr is a terminal).
+    /// A display of rows evaluated that draws only when `enabled` (stderr is a terminal).
     pub fn new(enabled: bool, total: Option<u64>) -> Progress {
+        Progress::of(enabled, "evaluating".into(), "rows", total)
+    }
+
+    /// A display of `unit`s done while `doing` something.
+    pub fn of(enabled: bool, doing: String, unit: &'static str, total: Option<u64>) -> Progress {
         Progress {
             enabled,
+            doing,
+            unit,
             total,
             done: 0,
             started: Instant::now(),
@@ -41,12 +52,13 @@ impl Progress {
                 .drawn_at
                 .is_none_or(|at| now.duration_since(at) >= TICK);
         if self.enabled && due {
+            let (doing, unit) = (&self.doing, self.unit);
             let line = match self.total {
                 Some(total) if total > 0 => {
                     let percent = self.done.saturating_mul(100) / total;
-                    format!("evaluating: {} of {total} rows ({percent}%)", self.done)
+                    format!("{doing}: {} of {total} {unit} ({percent}%)", self.done)
                 }
-                _ => format!("evaluating: {} rows", self.done),
+                _ => format!("{doing}: {} {unit}", self.done),
             };
             let _ = write!(stderr, "\r{line}\x1b[K");
             let _ = stderr.flush();
@@ -88,5 +100,15 @@ mod tests {
         progress.finish(&mut out);
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text, "\revaluating: 50 of 200 rows (25%)\x1b[K\r\x1b[K");
+    }
+
+    #[test]
+    fn names_what_it_counts() {
+        let mut out = Vec::new();
+        let mut progress = Progress::of(true, "reading orders".into(), "events", None);
+        progress.started -= DELAY;
+        progress.advance(7, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "\rreading orders: 7 events\x1b[K");
     }
 }

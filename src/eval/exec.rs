@@ -131,9 +131,9 @@ impl<'a> Exec<'a> {
         let mask = |b: Result<BooleanBuffer>| b.map(Computed::Mask);
         match node {
             Node::Column(field) => values(self.column(*field)),
-            Node::Aggregate(index) => values(
+            Node::Aggregate(id) => values(
                 self.population
-                    .aggregate(*index, self.offset, len)
+                    .aggregate(*id, self.offset, len)
                     .map(Operand::Array),
             ),
             Node::Const(c) => values(Ok(Operand::Scalar(

@@ -1,8 +1,9 @@
 //! [`Plan`] + [`BatchSource`] → membership batches.
 //!
-//! [`run`] first computes the population statistics the plan needs
-//! ([`Population::compute`], a pass reading only the ranked values' columns, skipped
-//! when there are none), then evaluates each batch ([`Plan::evaluate`]; on several
+//! [`run`] first computes what the plan needs from the whole input
+//! ([`Population::compute`]: event aggregates in one scan per event table, then
+//! population statistics in a pass reading only the ranked values' columns; each
+//! skipped when there is none), then evaluates each batch ([`Plan::evaluate`]; on several
 //! cores in parallel, in input order: `pipeline`) and hands the
 //! membership batch to a sink: the key column (its canonical type, unchanged), one
 //! non-null boolean column per output segment, one nullable string column per tiers
@@ -12,6 +13,7 @@
 //! [`reference`] is a deliberately simple row-by-row interpreter of the same
 //! program: the oracle the vectorised engine is tested against.
 
+mod events;
 mod exec;
 mod kernels;
 mod memory;
@@ -32,6 +34,7 @@ use crate::check::ir;
 use crate::data::{BatchSource, DataError, canonical_type};
 use crate::plan::{Node, OutputKind, Plan};
 
+pub use events::Step;
 pub(crate) use kernels::definite;
 pub use memory::MemorySource;
 pub use population::Population;

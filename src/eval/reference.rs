@@ -4,7 +4,8 @@
 //! `tests/criteria.rs`), and shares nothing with it except the as-of date
 //! arithmetic (`plan::dates`) and the exact share test (`plan::Fraction`).
 //!
-//! Population statistics are counted naively over every row.
+//! Population statistics are counted naively over every row, and each event
+//! aggregate by walking every event of its table for every customer row.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -193,7 +194,7 @@ fn to_rows(program: &ir::Program, raw: &[ArrayRef]) -> Result<Vec<Vec<Value>>, E
         .collect())
 }
 
-pub(crate) fn column_values(ty: &Type, array: &ArrayRef) -> Result<Vec<Value>, EvalError> {
+fn column_values(ty: &Type, array: &ArrayRef) -> Result<Vec<Value>, EvalError> {
     if array.data_type() == &DataType::Null {
         return Ok(vec![Value::Missing; array.len()]);
     }
@@ -239,65 +240,6 @@ pub(crate) fn column_values(ty: &Type, array: &ArrayRef) -> Result<Vec<Value>, E
     Ok((0..n).map(cell).collect())
 }
 
-/// Values of type `ty` as an Arrow array of its canonical type.
-pub(crate) fn to_array(ty: &Type, values: &[Value]) -> Result<ArrayRef, EvalError> {
-    let array: ArrayRef = match ty {
-        Type::Bool => Arc::new(BooleanArray::from(
-            values
-                .iter()
-                .map(|v| match v {
-                    Value::Bool(b) => Some(*b),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
-        Type::Int => Arc::new(arrow::array::Int64Array::from(
-            values
-                .iter()
-                .map(|v| match v {
-                    Value::Int(i) => Some(*i),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
-        Type::Float => Arc::new(arrow::array::Float64Array::from(
-            values
-                .iter()
-                .map(|v| match v {
-                    Value::Float(f) => Some(*f),
-                    Value::Int(i) => Some(*i as f64),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
-        Type::Date => Arc::new(arrow::array::Date32Array::from(
-            values
-                .iter()
-                .map(|v| match v {
-                    Value::Date(d) => Some(*d),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
-        Type::Timestamp => Arc::new(arrow::array::TimestampMicrosecondArray::from(
-            values
-                .iter()
-                .map(|v| match v {
-                    Value::Timestamp(t) => Some(*t),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )),
-        other => {
-            return Err(EvalError::Output(format!(
-                "an aggregate of type {} cannot be computed",
-                other.describe()
-            )));
-        }
-    };
-    Ok(cast(&array, &canonical_type(ty))?)
-}
-
 /// A float value: NaN is missing, `-0.0` is `0.0` (docs/decisions.md).
 fn float(v: f64) -> Value {
     if v.is_nan() {
@@ -324,32 +266,14 @@ struct Interp<'a> {
 
 /// One event: its customer key and its fields (indexed by `EventFieldId`).
 #[derive(Clone, Debug)]
-pub(crate) struct EventRow {
+struct EventRow {
     key: Value,
     fields: Vec<Value>,
 }
 
-/// The schema an event table's file is read with: the key column (of the
-/// customer key's type) as field 0, then the table's fields (all may be missing).
+/// The schema an event table's file is read with ([`ir::Program::event_schema`]).
 pub fn event_schema(program: &ir::Program, table: &ir::EventTable) -> ir::Schema {
-    let key_ty = program.schema.field(program.schema.key).ty.clone();
-    let mut fields = vec![ir::Field {
-        name: table.key.clone(),
-        ty: key_ty,
-        nullable: true,
-        doc: None,
-        span: table.span,
-    }];
-    fields.extend(table.fields.iter().map(|f| ir::Field {
-        nullable: true,
-        ..f.clone()
-    }));
-    ir::Schema {
-        name: table.name.clone(),
-        key: FieldId(0),
-        fields,
-        span: table.span,
-    }
+    program.event_schema(table)
 }
 
 fn read_event_tables(
@@ -367,7 +291,7 @@ fn read_event_tables(
 }
 
 /// Every row of an event table's source, as values.
-pub(crate) fn read_events(
+fn read_events(
     program: &ir::Program,
     table: &ir::EventTable,
     source: &dyn BatchSource,
@@ -400,7 +324,8 @@ pub(crate) fn read_events(
 struct Acc {
     function: AggregateFn,
     count: u64,
-    int_sum: Option<i64>,
+    /// Exact: 2^64 events of 64-bit values cannot leave 128 bits.
+    int_sum: i128,
     float_sum: f64,
     floats: bool,
     best: Value,
@@ -411,7 +336,7 @@ impl Acc {
         Acc {
             function,
             count: 0,
-            int_sum: Some(0),
+            int_sum: 0,
             float_sum: 0.0,
             floats: false,
             best: Value::Missing,
@@ -426,7 +351,7 @@ impl Acc {
         self.count += 1;
         match &v {
             Value::Int(i) => {
-                self.int_sum = self.int_sum.and_then(|s| s.checked_add(*i));
+                self.int_sum += i128::from(*i);
                 self.float_sum += *i as f64;
             }
             Value::Float(f) => {
@@ -450,7 +375,7 @@ impl Acc {
             AggregateFn::Count => Value::Int(self.count as i64),
             AggregateFn::Exists => Value::Bool(self.count > 0),
             AggregateFn::Sum if self.floats => float(self.float_sum),
-            AggregateFn::Sum => self.int_sum.map_or(Value::Missing, Value::Int),
+            AggregateFn::Sum => i64::try_from(self.int_sum).map_or(Value::Missing, Value::Int),
             AggregateFn::Avg if self.count == 0 => Value::Missing,
             AggregateFn::Avg => float(self.float_sum / self.count as f64),
             AggregateFn::Min | AggregateFn::Max | AggregateFn::First | AggregateFn::Last => {
@@ -458,86 +383,6 @@ impl Acc {
             }
         }
     }
-}
-
-/// What [`aggregate_columns`] found: one value per customer row and aggregate,
-/// and the events left out (missing time, or a key matching no customer).
-pub(crate) struct Aggregated {
-    pub(crate) values: Vec<Vec<Value>>,
-    pub(crate) left_out: Vec<u64>,
-}
-
-/// The engine's pre-pass: each aggregate's value for every customer row, from
-/// one scan of each event table (keys looked up in a hash map).
-pub(crate) fn aggregate_columns(
-    program: &ir::Program,
-    as_of: NaiveDate,
-    customer_keys: &[Value],
-    aggregates: &[ir::Aggregate],
-    events: Vec<Option<Vec<EventRow>>>,
-) -> R<Aggregated> {
-    let mut rows_of: HashMap<String, Vec<usize>> = HashMap::new();
-    for (row, key) in customer_keys.iter().enumerate() {
-        if *key != Value::Missing {
-            rows_of.entry(format!("{key:?}")).or_default().push(row);
-        }
-    }
-    let mut interp = Interp {
-        program,
-        as_of,
-        rows: &[],
-        population: HashMap::new(),
-        regexes: HashMap::new(),
-        events,
-        current: None,
-    };
-    let mut left_out = Vec::new();
-    for (t, table) in program.events.iter().enumerate() {
-        let rows = interp.event_rows(t)?;
-        left_out.push(
-            rows.iter()
-                .filter(|e| {
-                    e.fields.get(table.time.0 as usize).and_then(day).is_none()
-                        || !rows_of.contains_key(&format!("{:?}", e.key))
-                })
-                .count() as u64,
-        );
-    }
-    // each event's customer rows, looked up once per table (not per aggregate)
-    let mut targets_of: Vec<Vec<Option<&Vec<usize>>>> = Vec::new();
-    for t in 0..program.events.len() {
-        let rows = match interp.events.get(t) {
-            Some(Some(rows)) => rows.as_slice(),
-            _ => &[],
-        };
-        targets_of.push(
-            rows.iter()
-                .map(|e| rows_of.get(&format!("{:?}", e.key)))
-                .collect(),
-        );
-    }
-    let mut values = Vec::new();
-    for aggregate in aggregates {
-        let mut accs: Vec<Acc> = (0..customer_keys.len())
-            .map(|_| Acc::new(aggregate.function))
-            .collect();
-        let t = aggregate.table.0 as usize;
-        let targets_of_table = targets_of.get(t).map_or(&[][..], Vec::as_slice);
-        for r in 0..interp.event_rows(t)?.len() {
-            let Some(Some(targets)) = targets_of_table.get(r) else {
-                continue;
-            };
-            if let Some(v) = interp.contribution(aggregate, t, r)? {
-                for row in targets.iter() {
-                    if let Some(acc) = accs.get_mut(*row) {
-                        acc.add(v.clone());
-                    }
-                }
-            }
-        }
-        values.push(accs.iter().map(Acc::finish).collect());
-    }
-    Ok(Aggregated { values, left_out })
 }
 
 type R<T> = Result<T, EvalError>;

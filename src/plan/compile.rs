@@ -8,6 +8,7 @@ use arrow::array::{
     TimestampMicrosecondArray,
 };
 
+use super::aggregate::{Aggregate, AggregateId, EventScan, ScanId, TimeRange};
 use super::dates;
 use super::node::{ConstId, Fraction, Lit, Node, NodeId, PatternId, StatId};
 use super::{Const, Output, OutputKind, Pattern, Plan, PlanError, PlanOptions, Stat};
@@ -40,7 +41,7 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
             node,
         });
     }
-    Ok(c.finish(outputs, &options.carry))
+    c.finish(outputs, &options.carry)
 }
 
 /// The segments to output, in program order.
@@ -67,9 +68,21 @@ fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Ve
     Ok(chosen.into_iter().collect())
 }
 
+/// Where the expressions being compiled are evaluated: on customer rows, or on
+/// the rows of one event table (an aggregate's `where`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Customers,
+    Events(ir::EventsId),
+}
+
 struct Compiler<'p> {
     program: &'p ir::Program,
-    aggregates: Vec<(ir::Aggregate, Type)>,
+    scope: Scope,
+    /// Per event table read: the compiler of its filters (event scope).
+    scans: Vec<(ir::EventsId, Compiler<'p>)>,
+    aggregates: Vec<Aggregate>,
+    aggregate_index: HashMap<Aggregate, AggregateId>,
     as_of_days: i32,
     options: &'p PlanOptions,
     nodes: Vec<Node>,
@@ -90,6 +103,9 @@ impl<'p> Compiler<'p> {
     fn new(program: &'p ir::Program, options: &'p PlanOptions) -> Self {
         Compiler {
             program,
+            scope: Scope::Customers,
+            scans: Vec::new(),
+            aggregate_index: HashMap::new(),
             as_of_days: dates::days_of(options.as_of),
             options,
             nodes: Vec::new(),
@@ -108,7 +124,7 @@ impl<'p> Compiler<'p> {
         }
     }
 
-    fn finish(self, outputs: Vec<Output>, carry: &[ir::FieldId]) -> Plan {
+    fn finish(self, outputs: Vec<Output>, carry: &[ir::FieldId]) -> Result<Plan> {
         let key = self.program.schema.key;
         let mut columns = vec![key];
         columns.extend(self.fields.iter().copied().filter(|f| *f != key));
@@ -118,21 +134,14 @@ impl<'p> Compiler<'p> {
             }
         }
         let stats = stat_levels(&self.nodes, &self.stats);
-        let consts = self
-            .consts
+        let consts = self.consts.into_iter().map(Const::new).collect();
+        let scans = self
+            .scans
             .into_iter()
-            .map(|lit| Const {
-                scalar: scalar_of(&lit),
-                lit,
-            })
-            .collect();
-        let program = if self.aggregates.is_empty() {
-            None
-        } else {
-            Some(Arc::new(self.program.clone()))
-        };
-        Plan {
-            program,
+            .map(|(table, filters)| filters.finish_scan(table))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Plan {
+            scans,
             aggregates: self.aggregates,
             as_of: self.options.as_of,
             schema: self.program.schema.clone(),
@@ -157,7 +166,54 @@ impl<'p> Compiler<'p> {
                 .iter()
                 .map(|b| b.tiers.iter().map(|t| t.name.clone()).collect())
                 .collect(),
+        })
+    }
+
+    /// A compiler for the filters of aggregates over `table`.
+    fn for_events(program: &'p ir::Program, options: &'p PlanOptions, table: ir::EventsId) -> Self {
+        Compiler {
+            scope: Scope::Events(table),
+            ..Compiler::new(program, options)
         }
+    }
+
+    /// The event scan of `table`, its filters compiled into a plan of their own
+    /// over the table's columns ([`ir::Program::event_schema`]).
+    fn finish_scan(self, table: ir::EventsId) -> Result<EventScan> {
+        let events = self
+            .program
+            .events
+            .get(table.0 as usize)
+            .ok_or_else(|| self.invalid(format!("unknown event table #{}", table.0)))?;
+        let schema = self.program.event_schema(events);
+        let time = events.time.column();
+        let timestamp = schema
+            .fields
+            .get(time.0 as usize)
+            .is_some_and(|f| f.ty == Type::Timestamp);
+        let consts = self.consts.into_iter().map(Const::new).collect();
+        let filters = Plan {
+            as_of: self.options.as_of,
+            schema: schema.clone(),
+            columns: self.fields.into_iter().collect(),
+            nodes: self.nodes,
+            consts,
+            patterns: self.patterns,
+            stats: Vec::new(),
+            outputs: Vec::new(),
+            carry: Vec::new(),
+            tier_labels: Vec::new(),
+            segment_roots: Vec::new(),
+            aggregates: Vec::new(),
+            scans: Vec::new(),
+        };
+        Ok(EventScan {
+            table,
+            schema,
+            time,
+            timestamp,
+            filters,
+        })
     }
 
     // ----- arena ----------------------------------------------------------------
@@ -388,6 +444,9 @@ impl<'p> Compiler<'p> {
                 let inner = self.criterion(inner)?;
                 Node::Not(inner)
             }
+            ExprKind::SegmentRef(_) if self.scope != Scope::Customers => {
+                return Err(self.invalid("a segment inside an aggregate's `where`"));
+            }
             ExprKind::SegmentRef(id) => return self.segment(*id),
             ExprKind::Compare { left, op, right } => {
                 let (left, right) = self.operands(left, right)?;
@@ -444,6 +503,7 @@ impl<'p> Compiler<'p> {
                 side,
                 fraction,
             } => {
+                self.customers_only("population statistics")?;
                 let value = self.value(value)?;
                 Node::Percentile {
                     value,
@@ -452,7 +512,6 @@ impl<'p> Compiler<'p> {
                     share: Fraction::from_share(*fraction),
                 }
             }
-            ExprKind::EventField(_) => return Err(self.unsupported()),
             _ => {
                 if e.ty != Type::Bool {
                     return Err(
@@ -465,11 +524,94 @@ impl<'p> Compiler<'p> {
         Ok(self.add(node))
     }
 
-    fn unsupported(&self) -> PlanError {
-        PlanError::Unsupported {
-            owner: self.owner.clone(),
-            what: "event fields outside an aggregate".into(),
+    /// An error unless compiling customer rows: `what` cannot be evaluated over
+    /// an event table's rows.
+    fn customers_only(&self, what: &str) -> Result<()> {
+        match self.scope {
+            Scope::Customers => Ok(()),
+            Scope::Events(_) => Err(PlanError::Unsupported {
+                owner: self.owner.clone(),
+                what: format!("{what} inside an aggregate's `where`"),
+            }),
         }
+    }
+
+    // ----- events -----------------------------------------------------------------------
+
+    /// A column of the event table whose filter is being compiled.
+    fn event_field(&mut self, field: ir::EventFieldId) -> Result<NodeId> {
+        let Scope::Events(table) = self.scope else {
+            return Err(PlanError::Unsupported {
+                owner: self.owner.clone(),
+                what: "event fields outside an aggregate".into(),
+            });
+        };
+        let known = self
+            .program
+            .events
+            .get(table.0 as usize)
+            .is_some_and(|t| (field.0 as usize) < t.fields.len());
+        if !known {
+            return Err(self.invalid(format!("unknown event field #{}", field.0)));
+        }
+        let column = field.column();
+        self.fields.insert(column);
+        Ok(self.add(Node::Column(column)))
+    }
+
+    /// The id of an aggregate, shared with every identical aggregate of the plan;
+    /// its filter compiled into its table's scan.
+    fn aggregate(&mut self, aggregate: &ir::Aggregate, ty: &Type) -> Result<AggregateId> {
+        if self.scope != Scope::Customers {
+            return Err(self.invalid("an aggregate inside an aggregate's `where`"));
+        }
+        let table = aggregate.table;
+        let events = self
+            .program
+            .events
+            .get(table.0 as usize)
+            .ok_or_else(|| self.invalid(format!("unknown event table #{}", table.0)))?;
+        let timestamp = events
+            .fields
+            .get(events.time.0 as usize)
+            .is_some_and(|f| f.ty == Type::Timestamp);
+        let (program, options) = (self.program, self.options);
+        let scan = match self.scans.iter().position(|(t, _)| *t == table) {
+            Some(i) => i,
+            None => {
+                self.scans
+                    .push((table, Compiler::for_events(program, options, table)));
+                self.scans.len() - 1
+            }
+        };
+        let filter = match &aggregate.filter {
+            None => None,
+            Some(filter) => {
+                let owner = self.owner.clone();
+                let Some((_, filters)) = self.scans.get_mut(scan) else {
+                    return Err(self.invalid("an event scan went missing"));
+                };
+                let saved = std::mem::replace(&mut filters.owner, owner);
+                let compiled = filters.criterion(filter);
+                filters.owner = saved;
+                Some(compiled?)
+            }
+        };
+        let spec = Aggregate {
+            scan: ScanId(scan as u32),
+            function: aggregate.function,
+            measure: aggregate.field.map(ir::EventFieldId::column),
+            filter,
+            range: TimeRange::resolve(self.options.as_of, aggregate.window, timestamp),
+            ty: ty.clone(),
+        };
+        if let Some(id) = self.aggregate_index.get(&spec) {
+            return Ok(*id);
+        }
+        let id = AggregateId(self.aggregates.len() as u32);
+        self.aggregates.push(spec.clone());
+        self.aggregate_index.insert(spec, id);
+        Ok(id)
     }
 
     /// `and`/`or`: nested chains of the same kind are flattened, duplicates dropped.
@@ -625,6 +767,10 @@ impl<'p> Compiler<'p> {
     /// A node giving values (which may be missing).
     fn value(&mut self, e: &Expr) -> Result<NodeId> {
         let node = match &e.kind {
+            ExprKind::Field(_) | ExprKind::TierRef(_) if self.scope != Scope::Customers => {
+                return Err(self.invalid("a customer field inside an aggregate's `where`"));
+            }
+            ExprKind::EventField(f) => return self.event_field(*f),
             ExprKind::Field(f) => {
                 if self.program.schema.fields.get(f.0 as usize).is_none() {
                     return Err(self.invalid(format!("unknown field #{}", f.0)));
@@ -645,6 +791,7 @@ impl<'p> Compiler<'p> {
             ExprKind::Neg(inner) => Node::Neg(self.value(inner)?),
             ExprKind::Call { function, arg } => self.call(*function, arg)?,
             ExprKind::Rank { score, value } => {
+                self.customers_only("population statistics")?;
                 let value = self.value(value)?;
                 Node::Rank {
                     score: *score,
@@ -660,12 +807,7 @@ impl<'p> Compiler<'p> {
                 let inner = self.value(inner)?;
                 Node::ToFloat(inner)
             }
-            ExprKind::Aggregate(aggregate) => {
-                let index = self.aggregates.len() as u32;
-                self.aggregates.push(((**aggregate).clone(), e.ty.clone()));
-                Node::Aggregate(index)
-            }
-            ExprKind::EventField(_) => return Err(self.unsupported()),
+            ExprKind::Aggregate(aggregate) => Node::Aggregate(self.aggregate(aggregate, &e.ty)?),
             // criteria used as values (`champions = true`): a mask is a non-null bool
             _ => return self.criterion(e),
         };
@@ -724,6 +866,15 @@ fn literal(l: &Literal, ty: Option<&Type>) -> Lit {
         (Literal::String(s), _) => Lit::Str(s.clone()),
         (Literal::Date(d), _) => Lit::Date(dates::days_of(*d)),
         (Literal::Timestamp(t), _) => Lit::Timestamp(*t),
+    }
+}
+
+impl Const {
+    fn new(lit: Lit) -> Const {
+        Const {
+            scalar: scalar_of(&lit),
+            lit,
+        }
     }
 }
 

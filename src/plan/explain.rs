@@ -11,7 +11,7 @@ use std::fmt::{self, Display, Formatter};
 
 use super::dates;
 use super::node::{Lit, Node, NodeId};
-use super::{OutputKind, Plan};
+use super::{AggregateId, OutputKind, Plan, TimeRange};
 use crate::check::ir::SegmentId;
 
 impl Display for Plan {
@@ -234,23 +234,7 @@ impl Plan {
                 None => format!("field#{}", field.0),
             },
             Node::Const(c) => show_lit(&self.constant(*c).lit),
-            Node::Aggregate(index) => match (self.aggregates.get(*index as usize), &self.program) {
-                (Some((aggregate, _)), Some(program)) => format!(
-                    "{}({}{}{})",
-                    aggregate.function.as_str(),
-                    program.aggregate_source(aggregate),
-                    if aggregate.filter.is_some() {
-                        " where …"
-                    } else {
-                        ""
-                    },
-                    match aggregate.window {
-                        Some(_) => " within …",
-                        None => "",
-                    }
-                ),
-                _ => format!("aggregate#{index}"),
-            },
+            Node::Aggregate(id) => self.aggregate_text(*id),
             Node::Arith { op, left, right } => {
                 format!("({} {} {})", v(left), op.as_str(), v(right))
             }
@@ -280,6 +264,67 @@ impl Plan {
                 .map_or_else(|| format!("tiers#{}", block.0), |o| o.name.clone()),
             other => format!("{other:?}"),
         }
+    }
+}
+
+impl Plan {
+    /// An aggregate as computed: `count(orders where channel@0 = "app", time in
+    /// 2026-04-01..=2026-06-30)`; the filter is shown with its table's columns.
+    fn aggregate_text(&self, id: AggregateId) -> String {
+        let Some(aggregate) = self.aggregate(id) else {
+            return format!("aggregate#{}", id.0);
+        };
+        let Some(scan) = self.scan(aggregate.scan) else {
+            return format!("aggregate#{}", id.0);
+        };
+        let mut source = scan.name().to_string();
+        if let Some(field) = aggregate
+            .measure
+            .and_then(|m| scan.schema.fields.get(m.0 as usize))
+        {
+            source = format!("{source}.{}", field.name);
+        }
+        let filter = aggregate
+            .filter
+            .map(|node| format!(" where {}", scan.filters.inline(node)))
+            .unwrap_or_default();
+        format!(
+            "{}({source}{filter}, time in {})",
+            aggregate.function.as_str(),
+            show_range(aggregate.range, scan.timestamp)
+        )
+    }
+
+    /// A criterion on one line, `and`/`or`/`not` in brackets.
+    fn inline(&self, id: NodeId) -> String {
+        let node = self.node(id);
+        let join = |items: &[NodeId], word: &str| {
+            let parts: Vec<String> = items.iter().map(|i| self.inline(*i)).collect();
+            format!("({})", parts.join(&format!(" {word} ")))
+        };
+        match node {
+            Node::And(items) => join(items, "and"),
+            Node::Or(items) => join(items, "or"),
+            Node::Not(inner) => format!("not {}", self.inline(*inner)),
+            other => self.criterion_line(other),
+        }
+    }
+}
+
+/// A time range as whole days (`..=2026-06-30` when it has no start).
+fn show_range(range: TimeRange, timestamp: bool) -> String {
+    let day = |t: i64| {
+        if timestamp {
+            dates::day_of_micros(t)
+        } else {
+            i32::try_from(t).unwrap_or(if t < 0 { i32::MIN } else { i32::MAX })
+        }
+    };
+    let to = dates::show_days(day(range.to));
+    if range.from == i64::MIN {
+        format!("..={to}")
+    } else {
+        format!("{}..={to}", dates::show_days(day(range.from)))
     }
 }
 

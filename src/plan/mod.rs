@@ -10,6 +10,7 @@
 //! population statistics it needs before the main pass ([`Plan::stats`]).
 //! It never reads data: see [`crate::eval`].
 
+mod aggregate;
 mod compile;
 pub mod dates;
 mod explain;
@@ -19,6 +20,7 @@ use arrow::array::{ArrayRef, Scalar};
 use chrono::NaiveDate;
 
 use crate::check::ir;
+pub use aggregate::{Aggregate, AggregateId, EventScan, ScanId, TimeRange};
 pub use node::{ConstId, Fraction, Lit, Node, NodeId, PatternId, StatId};
 
 /// What to compile.
@@ -99,10 +101,10 @@ pub struct Plan {
     pub(crate) tier_labels: Vec<Vec<String>>,
     /// Every compiled segment (outputs and the segments they refer to), in program order.
     pub(crate) segment_roots: Vec<(ir::SegmentId, String, NodeId)>,
-    /// The event aggregates, indexed by `Node::Aggregate`, with their types.
-    pub(crate) aggregates: Vec<(ir::Aggregate, ir::Type)>,
-    /// The program, kept when there are aggregates (their pre-pass needs it).
-    pub(crate) program: Option<std::sync::Arc<ir::Program>>,
+    /// The event aggregates, indexed by [`AggregateId`], each computed once.
+    pub(crate) aggregates: Vec<Aggregate>,
+    /// One scan per event table the aggregates read.
+    pub(crate) scans: Vec<EventScan>,
 }
 
 /// A literal and its Arrow scalar.
@@ -212,17 +214,29 @@ impl Plan {
         &self.stats
     }
 
-    /// The event aggregates computed before the main pass, with their types.
-    pub fn aggregates(&self) -> &[(ir::Aggregate, ir::Type)] {
+    /// The event aggregates computed before the main pass (identical ones once).
+    pub fn aggregates(&self) -> &[Aggregate] {
         &self.aggregates
+    }
+
+    /// The aggregate with this id.
+    pub fn aggregate(&self, id: AggregateId) -> Option<&Aggregate> {
+        self.aggregates.get(id.0 as usize)
+    }
+
+    /// One scan per event table the plan reads, in program order.
+    pub fn scans(&self) -> &[EventScan] {
+        &self.scans
+    }
+
+    /// The scan with this id.
+    pub fn scan(&self, id: ScanId) -> Option<&EventScan> {
+        self.scans.get(id.0 as usize)
     }
 
     /// The event tables the plan reads (indexes into [`ir::Program::events`]).
     pub fn event_tables(&self) -> Vec<ir::EventsId> {
-        let mut tables: Vec<ir::EventsId> = self.aggregates.iter().map(|(a, _)| a.table).collect();
-        tables.sort();
-        tables.dedup();
-        tables
+        self.scans.iter().map(|scan| scan.table).collect()
     }
 
     /// The labels of a tiers block, in order.

@@ -4,6 +4,7 @@
 //! id order evaluates every child first. Identical nodes are stored once
 //! (hash-consing), so a sub-expression written in ten segments is computed once.
 
+use super::aggregate::AggregateId;
 use crate::check::ir::{ArithOp, CmpOp, FieldId, RankScore, Side, StringOp, TierId};
 
 /// Index of a node in [`Plan::nodes`](super::Plan::nodes).
@@ -100,9 +101,9 @@ pub enum Node {
         /// The population of the ranked value.
         stat: StatId,
     },
-    /// An event aggregate's value per row, computed before the main pass:
-    /// index into [`Plan::aggregates`](super::Plan::aggregates).
-    Aggregate(u32),
+    /// An event aggregate's value per row, computed by the event scans before
+    /// the main pass: `count(orders within last 90 days)`.
+    Aggregate(AggregateId),
     /// A tiers block's label per row: first tier whose condition holds (`None` = `otherwise`).
     Tiers {
         /// The block.

@@ -1,5 +1,6 @@
-//! Population statistics: the whole-table pass behind `in top|bottom P%`,
-//! `quintile`, `decile` and `percentile` (language.md, "Population statistics").
+//! The sorted present values behind `in top|bottom P%`, `quintile`, `decile` and
+//! `percentile` (language.md, "Population statistics"), and the per-row tests
+//! and scores computed from them.
 //!
 //! For every ranked value the pass keeps the present values, sorted (memory: one
 //! value per row for just those columns). Then, with n present values:
@@ -30,29 +31,17 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 use rayon::slice::ParallelSliceMut;
 
-use super::EvalError;
-use super::exec::{Exec, closure, positions};
-use super::kernels::{compare_scalar, on_strings, unexpected};
-use super::operand::{Operand, constant};
+use super::scores::ranks;
 use crate::check::ir::{CmpOp, RankScore, Side};
-use crate::data::BatchSource;
-use crate::plan::{Fraction, Node, NodeId, Plan, StatId};
+use crate::eval::kernels::{compare_scalar, on_strings, unexpected};
+use crate::eval::operand::{Operand, constant};
+use crate::plan::Fraction;
 
 type Result<T> = std::result::Result<T, ArrowError>;
 
-/// The sorted present values of every statistic a plan uses.
-#[derive(Debug, Default)]
-pub struct Population {
-    stats: Vec<Option<Sorted>>,
-    /// Each event aggregate's value for every customer row ([`Plan::aggregates`]).
-    aggregates: Vec<ArrayRef>,
-    /// Per event table: events left out (missing time, or no such customer).
-    left_out: Vec<u64>,
-}
-
 /// Sorted present values, by kind.
 #[derive(Debug)]
-enum Sorted {
+pub(super) enum Sorted {
     /// ints, dates (days) and instants (µs); `kind` rebuilds scalars of the right type
     Int {
         values: Vec<i64>,
@@ -71,30 +60,11 @@ enum Sorted {
 }
 
 /// How a plan uses one statistic.
-struct Uses {
+pub(super) struct Uses {
     /// `quintile`/`decile`/`percentile` need every value, sorted.
-    rank: bool,
+    pub(super) rank: bool,
     /// The `top|bottom P%` criteria on it.
-    shares: Vec<(Side, Fraction)>,
-}
-
-fn uses(plan: &Plan, id: StatId) -> Uses {
-    let mut uses = Uses {
-        rank: false,
-        shares: Vec::new(),
-    };
-    for node in plan.nodes() {
-        match node {
-            Node::Rank { stat, .. } if *stat == id => uses.rank = true,
-            Node::Percentile {
-                stat, side, share, ..
-            } if *stat == id && !uses.shares.contains(&(*side, *share)) => {
-                uses.shares.push((*side, *share));
-            }
-            _ => {}
-        }
-    }
-    uses
+    pub(super) shares: Vec<(Side, Fraction)>,
 }
 
 /// The sorted position of the `top|bottom P%` boundary among `n` values: the
@@ -147,190 +117,53 @@ fn str_scalar(t: &str) -> Scalar<ArrayRef> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum IntKind {
+pub(super) enum IntKind {
     Int,
     Date,
     Timestamp,
 }
 
-impl Population {
-    /// Reads `source` once per statistic level (once in practice), reading only the
-    /// columns the ranked values need. Does nothing when the plan has no statistics.
-    pub fn compute(
-        plan: &Plan,
-        source: &dyn BatchSource,
-    ) -> std::result::Result<Population, EvalError> {
-        Population::compute_with_events(plan, source, &[])
+impl Sorted {
+    fn is_empty(&self) -> bool {
+        match self {
+            Sorted::Int { values, .. } => values.is_empty(),
+            Sorted::Float(values) => values.is_empty(),
+            Sorted::Str(values) => values.is_empty(),
+            Sorted::Thresholds { empty, .. } => *empty,
+        }
     }
 
-    /// [`Population::compute`], with one source per event table (indexed like
-    /// [`crate::check::ir::Program::events`]): every event aggregate is computed
-    /// first, for every customer row.
-    pub fn compute_with_events(
-        plan: &Plan,
-        source: &dyn BatchSource,
-        events: &[Option<&dyn BatchSource>],
-    ) -> std::result::Result<Population, EvalError> {
-        let mut population = Population {
-            stats: (0..plan.stats().len()).map(|_| None).collect(),
-            aggregates: Vec::new(),
-            left_out: Vec::new(),
-        };
-        population.compute_aggregates(plan, source, events)?;
-        let max_level = plan.stats().iter().map(|s| s.level).max().unwrap_or(0);
-        for level in 1..=max_level {
-            population.compute_level(plan, source, level)?;
-        }
-        Ok(population)
-    }
-
-    /// Events left out of every aggregate, per event table (indexed like
-    /// [`crate::check::ir::Program::events`]; empty without aggregates).
-    pub fn events_left_out(&self) -> &[u64] {
-        &self.left_out
-    }
-
-    fn compute_aggregates(
-        &mut self,
-        plan: &Plan,
-        source: &dyn BatchSource,
-        events: &[Option<&dyn BatchSource>],
-    ) -> std::result::Result<(), EvalError> {
-        let Some(program) = plan.program.as_deref() else {
-            return Ok(());
-        };
-        let key = plan.schema().key;
-        let mut keys = Vec::new();
-        for batch in source.batches(&[key])? {
-            let batch = batch?;
-            let column = batch.column(0);
-            keys.extend(super::reference::column_values(
-                &plan.schema().field(key).ty,
-                column,
-            )?);
-        }
-        let mut tables = Vec::new();
-        for (i, table) in program.events.iter().enumerate() {
-            let used = plan
-                .aggregates()
-                .iter()
-                .any(|(a, _)| a.table.0 as usize == i);
-            tables.push(match events.get(i).copied().flatten() {
-                Some(events) if used => {
-                    Some(super::reference::read_events(program, table, events)?)
-                }
-                Some(_) => Some(Vec::new()),
-                None if used => {
-                    return Err(EvalError::Output(format!(
-                        "no data for events table `{}`",
-                        table.name
-                    )));
-                }
-                None => Some(Vec::new()),
-            });
-        }
-        let aggregates: Vec<_> = plan.aggregates().iter().map(|(a, _)| a.clone()).collect();
-        let found =
-            super::reference::aggregate_columns(program, plan.as_of(), &keys, &aggregates, tables)?;
-        for i in 0..program.events.len() {
-            let used = plan
-                .aggregates()
-                .iter()
-                .any(|(a, _)| a.table.0 as usize == i);
-            self.left_out.push(if used {
-                found.left_out.get(i).copied().unwrap_or(0)
-            } else {
-                0
-            });
-        }
-        for ((_, ty), values) in plan.aggregates().iter().zip(&found.values) {
-            self.aggregates
-                .push(super::reference::to_array(ty, values)?);
-        }
-        Ok(())
-    }
-
-    /// Rows `offset..offset + len` of aggregate `index`.
-    pub(crate) fn aggregate(&self, index: u32, offset: usize, len: usize) -> Result<ArrayRef> {
-        let whole = self.aggregates.get(index as usize).ok_or_else(|| {
-            ArrowError::InvalidArgumentError(format!("aggregate #{index} was not computed"))
-        })?;
-        if offset + len > whole.len() {
-            return Err(ArrowError::InvalidArgumentError(format!(
-                "aggregate #{index}: rows {offset}..{} of {}",
-                offset + len,
-                whole.len()
-            )));
-        }
-        Ok(whole.slice(offset, len))
-    }
-
-    fn compute_level(
-        &mut self,
-        plan: &Plan,
-        source: &dyn BatchSource,
-        level: u32,
-    ) -> std::result::Result<(), EvalError> {
-        let stats: Vec<(usize, NodeId)> = plan
-            .stats()
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.level == level)
-            .map(|(i, s)| (i, s.value))
-            .collect();
-        let roots: Vec<NodeId> = stats.iter().map(|(_, v)| *v).collect();
-        let needed = closure(plan, &roots);
-        let columns = needed_columns(plan, &needed);
-        let at = positions(&columns);
-        // the row count, when the source knows it, sizes each collector once (a
-        // doubling vector would briefly hold 1.5× the values while it grows)
-        let rows = source
-            .row_count()
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0);
-        let mut collected: Vec<Collector> = stats
-            .iter()
-            .map(|_| Collector {
-                expected: rows,
-                ..Collector::default()
-            })
-            .collect();
-        let mut offset = 0;
-        for batch in source.batches(&columns)? {
-            let batch = batch?;
-            let exec = Exec::run(plan, self, &batch, offset, &at, &needed)?;
-            offset += batch.num_rows();
-            for ((_, value), collector) in stats.iter().zip(collected.iter_mut()) {
-                collector.push(&exec.operand(*value)?, batch.num_rows())?;
+    /// The boundary value of `top|bottom P%`, as a scalar; `None` when no value
+    /// qualifies (no present values, or P = 0).
+    fn threshold(&self, side: Side, share: Fraction) -> Option<Scalar<ArrayRef>> {
+        match self {
+            Sorted::Int { values, kind } => {
+                int_scalar(*kind, *sorted_boundary(values.as_slice(), side, share)?)
             }
-        }
-        for ((i, _), collector) in stats.iter().zip(collected) {
-            if let Some(slot) = self.stats.get_mut(*i) {
-                *slot = Some(collector.finish(&uses(plan, StatId(*i as u32))));
+            Sorted::Float(values) => Some(float_scalar(*sorted_boundary(
+                values.as_slice(),
+                side,
+                share,
+            )?)),
+            Sorted::Str(values) => {
+                Some(str_scalar(sorted_boundary(values.as_slice(), side, share)?))
             }
+            Sorted::Thresholds { at, .. } => at
+                .iter()
+                .find(|(s, f, _)| *s == side && *f == share)
+                .and_then(|(_, _, t)| t.clone()),
         }
-        Ok(())
-    }
-
-    fn sorted(&self, stat: StatId) -> Result<&Sorted> {
-        self.stats
-            .get(stat.0 as usize)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| {
-                ArrowError::InvalidArgumentError(format!("population #{} was not computed", stat.0))
-            })
     }
 
     /// `x in top|bottom P%` for each row.
-    pub(crate) fn in_share(
+    pub(super) fn in_share(
         &self,
-        stat: StatId,
         side: Side,
         share: Fraction,
         value: &Operand,
         len: usize,
     ) -> Result<BooleanBuffer> {
-        let Some(threshold) = self.sorted(stat)?.threshold(side, share) else {
+        let Some(threshold) = self.threshold(side, share) else {
             return Ok(constant(false, len));
         };
         let op = match side {
@@ -341,8 +174,8 @@ impl Population {
     }
 
     /// `quintile(x)`, `decile(x)` (ints) or `percentile(x)` (a float) for each row.
-    pub(crate) fn rank(&self, stat: StatId, score: RankScore, value: &Operand) -> Result<Operand> {
-        let sorted = self.sorted(stat)?;
+    pub(super) fn rank(&self, score: RankScore, value: &Operand) -> Result<Operand> {
+        let sorted = self;
         let array = value.array();
         if sorted.is_empty() {
             let none: ArrayRef = match score {
@@ -407,118 +240,6 @@ impl Population {
     }
 }
 
-/// Every column the needed nodes read, in schema order; just the key when they
-/// read none (a batch needs a column to carry its row count). The key is not
-/// read otherwise: decoding a unique string key would cost this pass more than
-/// the ranked column itself.
-fn needed_columns(plan: &Plan, needed: &[bool]) -> Vec<crate::check::ir::FieldId> {
-    let mut fields: Vec<_> = plan
-        .nodes()
-        .iter()
-        .zip(needed)
-        .filter_map(|(node, n)| match node {
-            Node::Column(f) if *n => Some(*f),
-            _ => None,
-        })
-        .collect();
-    fields.sort();
-    fields.dedup();
-    if fields.is_empty() {
-        fields.push(plan.schema().key);
-    }
-    fields
-}
-
-/// count(v < x) over sorted values.
-fn count_below<T: PartialOrd + ?Sized, S: std::borrow::Borrow<T>>(sorted: &[S], x: &T) -> usize {
-    sorted.partition_point(|v| v.borrow() < x)
-}
-
-/// The rank score of a value with `below` population values under it, of `n`.
-fn score_of(score: RankScore, below: usize, n: usize) -> ScoreValue {
-    let (below, n) = (below as u128, n as u128);
-    match score {
-        RankScore::Quintile => ScoreValue::Int(1 + (5 * below / n) as i64),
-        RankScore::Decile => ScoreValue::Int(1 + (10 * below / n) as i64),
-        RankScore::Percentile => ScoreValue::Float(100.0 * below as f64 / n as f64),
-    }
-}
-
-enum ScoreValue {
-    Int(i64),
-    Float(f64),
-}
-
-/// Scores for `len` rows (`get` gives each row's value, `None` when missing).
-fn ranks<
-    T: PartialOrd + ?Sized,
-    S: std::borrow::Borrow<T>,
-    G: Fn(usize) -> Option<R>,
-    R: std::borrow::Borrow<T>,
->(
-    len: usize,
-    get: G,
-    sorted: &[S],
-    score: RankScore,
-) -> ArrayRef {
-    let n = sorted.len();
-    let scores = (0..len).map(|i| {
-        let x = get(i)?;
-        (n > 0).then(|| score_of(score, count_below(sorted, x.borrow()), n))
-    });
-    match score {
-        RankScore::Percentile => Arc::new(
-            scores
-                .map(|s| match s {
-                    Some(ScoreValue::Float(f)) => Some(f),
-                    _ => None,
-                })
-                .collect::<Float64Array>(),
-        ),
-        _ => Arc::new(
-            scores
-                .map(|s| match s {
-                    Some(ScoreValue::Int(v)) => Some(v),
-                    _ => None,
-                })
-                .collect::<Int64Array>(),
-        ),
-    }
-}
-
-impl Sorted {
-    fn is_empty(&self) -> bool {
-        match self {
-            Sorted::Int { values, .. } => values.is_empty(),
-            Sorted::Float(values) => values.is_empty(),
-            Sorted::Str(values) => values.is_empty(),
-            Sorted::Thresholds { empty, .. } => *empty,
-        }
-    }
-
-    /// The boundary value of `top|bottom P%`, as a scalar; `None` when no value
-    /// qualifies (no present values, or P = 0).
-    fn threshold(&self, side: Side, share: Fraction) -> Option<Scalar<ArrayRef>> {
-        match self {
-            Sorted::Int { values, kind } => {
-                int_scalar(*kind, *sorted_boundary(values.as_slice(), side, share)?)
-            }
-            Sorted::Float(values) => Some(float_scalar(*sorted_boundary(
-                values.as_slice(),
-                side,
-                share,
-            )?)),
-            Sorted::Str(values) => {
-                Some(str_scalar(sorted_boundary(values.as_slice(), side, share)?))
-            }
-            Sorted::Thresholds { at, .. } => at
-                .iter()
-                .find(|(s, f, _)| *s == side && *f == share)
-                .and_then(|(_, _, t)| t.clone()),
-        }
-    }
-}
-
 /// The `top|bottom P%` boundary value of sorted values ([`boundary_position`]).
 fn sorted_boundary<T>(sorted: &[T], side: Side, share: Fraction) -> Option<&T> {
     sorted.get(boundary_position(sorted.len(), side, share)?)
@@ -526,7 +247,7 @@ fn sorted_boundary<T>(sorted: &[T], side: Side, share: Fraction) -> Option<&T> {
 
 /// Present values gathered over the batches.
 #[derive(Default)]
-struct Collector {
+pub(super) struct Collector {
     /// Rows expected (0: unknown), reserved on the first push.
     expected: usize,
     ints: Vec<i64>,
@@ -543,8 +264,16 @@ enum Kind {
 }
 
 impl Collector {
+    /// An empty collector that reserves `rows` values on its first batch (0: unknown).
+    pub(super) fn expecting(rows: usize) -> Collector {
+        Collector {
+            expected: rows,
+            ..Collector::default()
+        }
+    }
+
     /// Adds a batch's values (a scalar counts once per row).
-    fn push(&mut self, value: &Operand, rows: usize) -> Result<()> {
+    pub(super) fn push(&mut self, value: &Operand, rows: usize) -> Result<()> {
         let array = value.array();
         let repeat = if value.is_scalar() { rows } else { 1 };
         let kind = match array.data_type() {
@@ -618,7 +347,7 @@ impl Collector {
         Ok(())
     }
 
-    fn finish(mut self, uses: &Uses) -> Sorted {
+    pub(super) fn finish(mut self, uses: &Uses) -> Sorted {
         if !uses.rank {
             return self.select(&uses.shares);
         }
@@ -676,6 +405,7 @@ impl Collector {
 
 #[cfg(test)]
 mod tests {
+    use super::super::scores::count_below;
     use super::*;
 
     /// count(v > x) over sorted values.

@@ -1,0 +1,109 @@
+//! The event-aggregate engine: every aggregate of a plan, for every customer row,
+//! from one streaming scan per event table.
+//!
+//! 1. [`CustomerIndex`]: the customer key column, read once, hashed by type.
+//! 2. Per event table ([`scan::run`]): batches of just the needed columns; each
+//!    event's key looked up once, its time read once, the filters evaluated as
+//!    masks by the plan executor, every aggregate over the table updated in the
+//!    same pass ([`Accumulator`]: flat arrays indexed by customer row).
+//! 3. Each accumulator becomes one Arrow array over all customer rows, which the
+//!    main pass slices per batch ([`crate::plan::Node::Aggregate`]).
+//!
+//! Memory is customers × distinct aggregates, never events. Nothing here shares
+//! per-row code with [`crate::eval::reference`], which stays an independent oracle.
+
+mod accumulate;
+mod index;
+mod scan;
+
+use arrow::array::ArrayRef;
+
+use crate::data::BatchSource;
+use crate::eval::EvalError;
+use crate::plan::{Plan, ScanId};
+use accumulate::Accumulator;
+use index::CustomerIndex;
+
+/// What a long pass reports as it goes, for progress displays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// A pass over an event table starts; `total` is its row count when known.
+    Started {
+        /// The event table's name.
+        what: &'a str,
+        /// Rows in the table, when the file says so without reading it.
+        total: Option<u64>,
+    },
+    /// This many more rows were read.
+    Rows(usize),
+    /// The pass ended.
+    Finished,
+}
+
+/// Every aggregate's values, and the events each table left out.
+#[derive(Debug, Default)]
+pub(crate) struct Aggregated {
+    /// One array over all customer rows per [`Plan::aggregates`] entry.
+    pub(crate) values: Vec<ArrayRef>,
+    /// Per event table of the program (by `EventsId`): events with a missing
+    /// time or a key matching no customer.
+    pub(crate) left_out: Vec<u64>,
+}
+
+/// Computes every aggregate of `plan` (nothing when it has none). `events` holds
+/// one source per event table of the program, by `EventsId`.
+pub(crate) fn compute(
+    plan: &Plan,
+    customers: &dyn BatchSource,
+    events: &[Option<&dyn BatchSource>],
+    on_step: &mut dyn FnMut(Step<'_>),
+) -> Result<Aggregated, EvalError> {
+    if plan.aggregates().is_empty() {
+        return Ok(Aggregated::default());
+    }
+    let index = CustomerIndex::build(plan, customers)?;
+    let mut accumulators: Vec<Option<Accumulator>> = plan
+        .aggregates()
+        .iter()
+        .map(|a| Some(Accumulator::new(a, index.rows())))
+        .collect();
+    let tables = plan.scans().iter().map(|s| s.table.0 as usize + 1).max();
+    let mut left_out = vec![0; tables.unwrap_or(0)];
+    for (i, scan) in plan.scans().iter().enumerate() {
+        let Some(source) = events.get(scan.table.0 as usize).copied().flatten() else {
+            return Err(EvalError::Output(format!(
+                "no data for events table `{}`",
+                scan.name()
+            )));
+        };
+        let id = ScanId(i as u32);
+        let mine: Vec<usize> = (0..plan.aggregates().len())
+            .filter(|a| plan.aggregates().get(*a).is_some_and(|a| a.scan == id))
+            .collect();
+        let specs: Vec<_> = mine
+            .iter()
+            .filter_map(|a| plan.aggregates().get(*a))
+            .collect();
+        let mut taken: Vec<Accumulator> = mine
+            .iter()
+            .filter_map(|a| accumulators.get_mut(*a).and_then(Option::take))
+            .collect();
+        let dropped = scan::run(scan, source, &index, &specs, &mut taken, on_step)?;
+        if let Some(slot) = left_out.get_mut(scan.table.0 as usize) {
+            *slot = dropped;
+        }
+        for (a, accumulator) in mine.into_iter().zip(taken) {
+            if let Some(slot) = accumulators.get_mut(a) {
+                *slot = Some(accumulator);
+            }
+        }
+    }
+    let values = accumulators
+        .into_iter()
+        .map(|a| {
+            a.map(Accumulator::finish)
+                .ok_or_else(|| EvalError::Output("an aggregate was not computed".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Aggregated { values, left_out })
+}
