@@ -1,9 +1,10 @@
 //! The customer key index: for an event's key, the customer rows that hold it.
 //!
-//! Built once per run from the customer table's key column, typed (int keys are
-//! hashed as integers, string keys as bytes; no `String` per key or per event):
-//! the keys live in one flat vector (ints) or one byte buffer with offsets
-//! (strings), and a [`HashTable`] maps each distinct key to its first row.
+//! Built once per run from the customer table's key column, typed, with no
+//! `String` per key or per event: each row's key is packed into a `u128` (ints,
+//! and strings of up to 15 bytes, whole; longer strings by length and offset
+//! into one byte buffer), and an open-addressing table maps each distinct key
+//! to its first row.
 //! Duplicate keys, which the spec does not forbid, are chained (`next`), so an
 //! event reaches every row with its key, as the reference interpreter does.
 //!
@@ -16,7 +17,6 @@ use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int32Type, Int64Type};
 use arrow::error::ArrowError;
-use hashbrown::HashTable;
 
 use crate::data::BatchSource;
 use crate::eval::EvalError;
@@ -25,101 +25,92 @@ use crate::plan::Plan;
 /// The row of an event whose key matches no customer (or is missing).
 pub(crate) const NO_ROW: u32 = u32::MAX;
 
-/// Customer keys by row, and the first row of each distinct key by hash.
+/// An empty slot of the table.
+const EMPTY: u64 = u64::MAX;
+
+/// Strings up to this many bytes are packed whole into a row's `u128`.
+const SHORT: usize = 15;
+
+/// The top byte of a packed long string (short strings hold their length, 0–15).
+const LONG: u128 = 0xFF << 120;
+
+/// Customer keys by row, and an open-addressing table from key to first row.
+///
+/// A lookup costs two memory accesses in the usual case, which matter more
+/// than any arithmetic here (the customer table is larger than the caches and
+/// events arrive in no useful order): the table slot (a hash tag and a row, 8
+/// bytes, linear probing) and the row's packed key (16 bytes) to confirm.
 pub(crate) struct CustomerIndex {
-    keys: Keys,
-    table: HashTable<u32>,
+    /// Each row's key, packed: an int as itself; a string of up to 15 bytes as
+    /// its bytes with its length in the top byte; a longer string as [`LONG`],
+    /// its length and its offset in `long`.
+    packed: Vec<u128>,
+    /// The bytes of the strings longer than [`SHORT`].
+    long: Vec<u8>,
+    /// `tag << 32 | row` per slot, [`EMPTY`] when free; a power of two long.
+    slots: Vec<u64>,
     /// For each row, the next row with the same key ([`NO_ROW`] at the end);
     /// empty when every key is unique (the usual case).
     next: Vec<u32>,
     strings: ahash::RandomState,
 }
 
-/// The key column, whole.
-enum Keys {
-    Int(Vec<i64>),
-    /// Row `r`'s key is `bytes[offsets[r]..offsets[r + 1]]`.
-    Str {
-        bytes: Vec<u8>,
-        offsets: Vec<usize>,
-    },
+/// A key as looked up: its packed form and its hash.
+#[derive(Clone, Copy)]
+struct Probe<'a> {
+    packed: u128,
+    hash: u64,
+    /// The whole string, when it is longer than [`SHORT`].
+    long: Option<&'a [u8]>,
 }
 
-impl Keys {
-    fn len(&self) -> usize {
-        match self {
-            Keys::Int(keys) => keys.len(),
-            Keys::Str { offsets, .. } => offsets.len().saturating_sub(1),
-        }
-    }
-
-    fn str(&self, row: u32) -> &[u8] {
-        match self {
-            Keys::Str { bytes, offsets } => {
-                let row = row as usize;
-                match (offsets.get(row), offsets.get(row + 1)) {
-                    (Some(&start), Some(&end)) => bytes.get(start..end).unwrap_or_default(),
-                    _ => &[],
-                }
-            }
-            Keys::Int(_) => &[],
-        }
-    }
-
-    fn int(&self, row: u32) -> Option<i64> {
-        match self {
-            Keys::Int(keys) => keys.get(row as usize).copied(),
-            Keys::Str { .. } => None,
-        }
-    }
-}
-
-/// A well-mixed hash of an int key (a multiply–fold; hashbrown uses both the
-/// high and the low bits).
-fn hash_int(key: i64) -> u64 {
-    let product = u128::from(key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
+/// A well-mixed 64-bit hash of a packed key (a multiply–fold of both halves).
+fn mix(packed: u128) -> u64 {
+    let folded = (packed as u64) ^ ((packed >> 64) as u64).rotate_left(29);
+    let product = u128::from(folded).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
     (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// A string of up to [`SHORT`] bytes, packed (length in the top byte).
+fn pack_short(bytes: &[u8]) -> u128 {
+    let mut word = [0u8; 16];
+    for (slot, byte) in word.iter_mut().zip(bytes) {
+        *slot = *byte;
+    }
+    word[15] = bytes.len() as u8;
+    u128::from_le_bytes(word)
 }
 
 impl CustomerIndex {
     /// Reads the key column of `customers` (one pass, nothing else) and indexes it.
     pub(crate) fn build(plan: &Plan, customers: &dyn BatchSource) -> Result<Self, EvalError> {
         let key = plan.schema().key;
-        let rows = customers
+        let expected = customers
             .row_count()
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(0);
-        let mut keys = None;
+        let mut index = CustomerIndex::empty(expected);
         let mut missing = Vec::new();
         for batch in customers.batches(&[key])? {
             let batch = batch?;
-            let column = batch.column(0);
-            append(&mut keys, &mut missing, column, rows)?;
+            index.append(batch.column(0), &mut missing)?;
         }
-        let keys = keys.unwrap_or(match &plan.schema().field(key).ty {
-            crate::check::ir::Type::Int => Keys::Int(Vec::new()),
-            _ => Keys::Str {
-                bytes: Vec::new(),
-                offsets: vec![0],
-            },
-        });
-        if keys.len() >= NO_ROW as usize {
+        if index.packed.len() >= NO_ROW as usize {
             return Err(EvalError::Output(format!(
                 "event aggregates support at most {} customer rows; the customer table has {}",
                 NO_ROW - 1,
-                keys.len()
+                index.packed.len()
             )));
         }
-        Ok(CustomerIndex::new(keys, &missing))
+        index.build_table(&missing);
+        Ok(index)
     }
 
-    /// Indexes every row but those in `missing` (rows without a key, ascending),
-    /// which no event matches.
-    fn new(keys: Keys, missing: &[u32]) -> Self {
-        let n = keys.len();
-        let mut index = CustomerIndex {
-            keys,
-            table: HashTable::with_capacity(n),
+    fn empty(expected: usize) -> Self {
+        CustomerIndex {
+            packed: Vec::with_capacity(expected),
+            long: Vec::new(),
+            slots: Vec::new(),
             next: Vec::new(),
             strings: ahash::RandomState::with_seeds(
                 0x243F_6A88_85A3_08D3,
@@ -127,52 +118,149 @@ impl CustomerIndex {
                 0xA409_3822_299F_31D0,
                 0x082E_FA98_EC4E_6C89,
             ),
-        };
-        for row in 0..n as u32 {
-            if missing.binary_search(&row).is_err() {
-                index.insert(row);
-            }
         }
-        index
     }
 
-    /// Adds `row`: a new key gets a slot; a key seen before is chained after the
-    /// first row that holds it.
-    fn insert(&mut self, row: u32) {
-        let hash = self.hash_of(row);
-        let keys = &self.keys;
-        let same = |other: &u32| match keys {
-            Keys::Int(ints) => ints.get(*other as usize) == ints.get(row as usize),
-            Keys::Str { .. } => keys.str(*other) == keys.str(row),
-        };
-        if let Some(&first) = self.table.find(hash, same) {
-            if self.next.is_empty() {
-                self.next = vec![NO_ROW; self.keys.len()];
+    /// Appends one batch of the customer key column (its canonical type: int64,
+    /// utf8 or a dictionary of utf8). Rows without a key (the file readers
+    /// reject them; in-memory sources may hold them) go to `missing`.
+    fn append(&mut self, column: &ArrayRef, missing: &mut Vec<u32>) -> Result<(), EvalError> {
+        let first = self.packed.len();
+        if column.null_count() > 0 {
+            missing.extend(
+                (0..column.len())
+                    .filter(|i| column.is_null(*i))
+                    .map(|i| (first + i).min(NO_ROW as usize) as u32),
+            );
+        }
+        if column.data_type() == &DataType::Int64 {
+            let ints = column.as_primitive::<Int64Type>();
+            self.packed
+                .extend(ints.values().iter().map(|k| u128::from(*k as u64)));
+            return Ok(());
+        }
+        let strings = as_utf8(column)?;
+        let strings = strings.as_string::<i32>();
+        for i in 0..strings.len() {
+            let bytes = strings.value(i).as_bytes();
+            let packed = if bytes.len() <= SHORT {
+                pack_short(bytes)
+            } else {
+                let at = self.long.len() as u128;
+                self.long.extend_from_slice(bytes);
+                LONG | (bytes.len() as u128) << 64 | at
+            };
+            self.packed.push(packed);
+        }
+        Ok(())
+    }
+
+    /// Builds the slots (load at most 2/3), every row but those in `missing`
+    /// (ascending), which no event matches.
+    fn build_table(&mut self, missing: &[u32]) {
+        let rows = self.packed.len();
+        let capacity = (rows.saturating_mul(3) / 2).max(16).next_power_of_two();
+        self.slots = vec![EMPTY; capacity];
+        for row in 0..rows as u32 {
+            if missing.binary_search(&row).is_err() {
+                self.insert(row);
             }
-            if let Some(slot) = self.next.get(first as usize).copied() {
-                self.next[row as usize] = slot;
-                self.next[first as usize] = row;
+        }
+    }
+
+    /// The probe for row `row`'s own key.
+    fn probe_of_row(&self, row: u32) -> Probe<'_> {
+        let packed = self.packed.get(row as usize).copied().unwrap_or_default();
+        match self.long_bytes(packed) {
+            Some(bytes) => Probe {
+                packed,
+                hash: self.strings.hash_one(bytes),
+                long: Some(bytes),
+            },
+            None => Probe {
+                packed,
+                hash: mix(packed),
+                long: None,
+            },
+        }
+    }
+
+    /// The bytes of a packed long string.
+    fn long_bytes(&self, packed: u128) -> Option<&[u8]> {
+        if packed & LONG != LONG {
+            return None;
+        }
+        let at = (packed as u64) as usize;
+        let len = ((packed >> 64) as u32) as usize;
+        self.long.get(at..at.saturating_add(len))
+    }
+
+    /// Adds `row`: a new key takes a free slot; a key seen before is chained
+    /// after the first row that holds it.
+    fn insert(&mut self, row: u32) {
+        let probe = self.probe_of_row(row);
+        let first = self.find(probe);
+        if first != NO_ROW {
+            if self.next.is_empty() {
+                self.next = vec![NO_ROW; self.packed.len()];
+            }
+            if let Some(after_first) = self.next.get(first as usize).copied() {
+                if let Some(slot) = self.next.get_mut(row as usize) {
+                    *slot = after_first;
+                }
+                if let Some(slot) = self.next.get_mut(first as usize) {
+                    *slot = row;
+                }
             }
             return;
         }
-        let (keys, strings) = (&self.keys, &self.strings);
-        let rehash = |r: &u32| match keys {
-            Keys::Int(ints) => hash_int(ints.get(*r as usize).copied().unwrap_or_default()),
-            Keys::Str { .. } => strings.hash_one(keys.str(*r)),
-        };
-        self.table.insert_unique(hash, row, rehash);
+        let hash = probe.hash;
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        while self.slots.get(at).is_some_and(|s| *s != EMPTY) {
+            at = (at + 1) & mask;
+        }
+        if let Some(slot) = self.slots.get_mut(at) {
+            *slot = (hash >> 32) << 32 | u64::from(row);
+        }
     }
 
-    fn hash_of(&self, row: u32) -> u64 {
-        match &self.keys {
-            Keys::Int(ints) => hash_int(ints.get(row as usize).copied().unwrap_or_default()),
-            Keys::Str { .. } => self.strings.hash_one(self.keys.str(row)),
+    /// The first row whose key is the probe's, or [`NO_ROW`].
+    #[inline]
+    fn find(&self, probe: Probe<'_>) -> u32 {
+        let mask = self.slots.len().wrapping_sub(1);
+        let tag = probe.hash >> 32;
+        let mut at = probe.hash as usize & mask;
+        loop {
+            let Some(&slot) = self.slots.get(at) else {
+                return NO_ROW;
+            };
+            if slot == EMPTY {
+                return NO_ROW;
+            }
+            let row = slot as u32;
+            if slot >> 32 == tag && self.holds(row, probe) {
+                return row;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Whether row `row`'s key is the probe's.
+    #[inline]
+    fn holds(&self, row: u32, probe: Probe<'_>) -> bool {
+        let Some(&packed) = self.packed.get(row as usize) else {
+            return false;
+        };
+        match probe.long {
+            None => packed == probe.packed,
+            Some(bytes) => self.long_bytes(packed) == Some(bytes),
         }
     }
 
     /// The number of customer rows.
     pub(crate) fn rows(&self) -> usize {
-        self.keys.len()
+        self.packed.len()
     }
 
     /// Calls `visit` with `row` and every other row holding the same key.
@@ -190,37 +278,32 @@ impl CustomerIndex {
     }
 
     /// Each event key's first customer row, [`NO_ROW`] when missing or unknown,
-    /// written to `out` (cleared first).
-    pub(crate) fn lookup(&self, keys: &ArrayRef, out: &mut Vec<u32>) -> Result<(), ArrowError> {
-        out.clear();
-        out.reserve(keys.len());
+    /// written to `out` (one per key).
+    pub(crate) fn lookup(&self, keys: &ArrayRef, out: &mut [u32]) -> Result<(), ArrowError> {
         match keys.data_type() {
             DataType::Int64 => {
                 let ints = keys.as_primitive::<Int64Type>();
-                for (i, key) in ints.values().iter().enumerate() {
-                    out.push(if ints.is_valid(i) {
-                        self.find_int(*key)
-                    } else {
-                        NO_ROW
-                    });
-                }
+                self.lookup_each(out, |i| {
+                    ints.is_valid(i)
+                        .then(|| Key::Packed(u128::from(ints.value(i) as u64)))
+                });
             }
             DataType::Utf8 => self.lookup_strings(keys.as_string::<i32>(), out),
             DataType::Dictionary(index, _) if **index == DataType::Int32 => {
                 let dictionary = keys.as_dictionary::<Int32Type>();
-                let mut rows_of_values = Vec::new();
                 let values = as_utf8(dictionary.values())?;
+                let mut rows_of_values = vec![NO_ROW; values.len()];
                 self.lookup_strings(values.as_string::<i32>(), &mut rows_of_values);
-                for (i, value) in dictionary.keys().values().iter().enumerate() {
-                    let row = if dictionary.is_valid(i) {
-                        usize::try_from(*value)
+                let codes = dictionary.keys().values();
+                for ((i, code), row) in codes.iter().enumerate().zip(out.iter_mut()) {
+                    *row = if dictionary.is_valid(i) {
+                        usize::try_from(*code)
                             .ok()
                             .and_then(|v| rows_of_values.get(v).copied())
                             .unwrap_or(NO_ROW)
                     } else {
                         NO_ROW
                     };
-                    out.push(row);
                 }
             }
             _ => {
@@ -231,42 +314,100 @@ impl CustomerIndex {
         Ok(())
     }
 
-    fn lookup_strings(&self, strings: &StringArray, out: &mut Vec<u32>) {
-        // exports are often grouped by customer: a key equal to the previous
-        // event's costs a comparison, not a hash and a probe
-        let mut previous: Option<(&[u8], u32)> = None;
-        for i in 0..strings.len() {
-            if strings.is_null(i) {
-                out.push(NO_ROW);
-                continue;
-            }
-            let key = strings.value(i).as_bytes();
-            let row = match previous {
-                Some((last, row)) if last == key => row,
-                _ => {
-                    let row = self.find_str(key);
-                    previous = Some((key, row));
-                    row
+    fn lookup_strings(&self, strings: &StringArray, out: &mut [u32]) {
+        self.lookup_each(out, |i| {
+            strings.is_valid(i).then(|| {
+                let bytes = strings.value(i).as_bytes();
+                if bytes.len() <= SHORT {
+                    Key::Packed(pack_short(bytes))
+                } else {
+                    Key::Long(bytes)
                 }
-            };
-            out.push(row);
+            })
+        });
+    }
+
+    /// Looks up `key(i)` for each `out[i]` in chunks of [`CHUNK`], in four
+    /// sweeps: hash every key, read every key's home slot, read every
+    /// candidate's packed key, then confirm each candidate (a full probe only
+    /// on a collision). Within a sweep no load depends on another, so the processor
+    /// keeps many cache misses in flight instead of waiting on each in turn:
+    /// several times faster than one probe after another on a table larger
+    /// than the caches.
+    fn lookup_each<'a>(&self, out: &mut [u32], key: impl Fn(usize) -> Option<Key<'a>>) {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut keys = [None; CHUNK];
+        let mut hashes = [0u64; CHUNK];
+        let mut homes = [EMPTY; CHUNK];
+        for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
+            let start = c * CHUNK;
+            for (j, (k, h)) in keys
+                .iter_mut()
+                .zip(hashes.iter_mut())
+                .enumerate()
+                .take(chunk.len())
+            {
+                *k = key(start + j);
+                *h = match k {
+                    Some(Key::Packed(packed)) => mix(*packed),
+                    Some(Key::Long(bytes)) => self.strings.hash_one(bytes),
+                    None => 0,
+                };
+            }
+            for (home, hash) in homes.iter_mut().zip(&hashes).take(chunk.len()) {
+                *home = self
+                    .slots
+                    .get(*hash as usize & mask)
+                    .copied()
+                    .unwrap_or(EMPTY);
+            }
+            // the candidates' packed keys, loaded together (see above)
+            let mut seen = 0u128;
+            for home in homes.iter().take(chunk.len()) {
+                seen ^= self.packed.get(*home as u32 as usize).copied().unwrap_or(0);
+            }
+            std::hint::black_box(seen);
+            for (j, row) in chunk.iter_mut().enumerate() {
+                let (Some(k), Some(&hash), Some(&home)) = (keys[j], hashes.get(j), homes.get(j))
+                else {
+                    *row = NO_ROW;
+                    continue;
+                };
+                *row = match k {
+                    _ if home == EMPTY => NO_ROW,
+                    Key::Packed(packed)
+                        if home >> 32 == hash >> 32
+                            && self.packed.get(home as u32 as usize) == Some(&packed) =>
+                    {
+                        home as u32
+                    }
+                    Key::Packed(packed) => self.find(Probe {
+                        packed,
+                        hash,
+                        long: None,
+                    }),
+                    Key::Long(bytes) => self.find(Probe {
+                        packed: LONG,
+                        hash,
+                        long: Some(bytes),
+                    }),
+                };
+            }
         }
     }
-
-    fn find_int(&self, key: i64) -> u32 {
-        self.table
-            .find(hash_int(key), |row| self.keys.int(*row) == Some(key))
-            .copied()
-            .unwrap_or(NO_ROW)
-    }
-
-    fn find_str(&self, key: &[u8]) -> u32 {
-        self.table
-            .find(self.strings.hash_one(key), |row| self.keys.str(*row) == key)
-            .copied()
-            .unwrap_or(NO_ROW)
-    }
 }
+
+/// An event's key, ready to hash.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    /// An int, or a string of up to [`SHORT`] bytes, packed.
+    Packed(u128),
+    /// A longer string.
+    Long(&'a [u8]),
+}
+
+/// Keys looked up together (see [`CustomerIndex::lookup_each`]).
+const CHUNK: usize = 256;
 
 /// A string column in `Utf8` (dictionaries, large and view strings are cast).
 fn as_utf8(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
@@ -277,76 +418,36 @@ fn as_utf8(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     }
 }
 
-/// Appends one batch of the customer key column (its canonical type: int64,
-/// utf8 or a dictionary of utf8), reserving `expected` rows on the first batch.
-/// Rows without a key (the file readers reject them; in-memory sources may
-/// hold them) go to `missing`.
-fn append(
-    keys: &mut Option<Keys>,
-    missing: &mut Vec<u32>,
-    column: &ArrayRef,
-    expected: usize,
-) -> Result<(), EvalError> {
-    let first = keys.as_ref().map_or(0, Keys::len);
-    if column.null_count() > 0 {
-        missing.extend(
-            (0..column.len())
-                .filter(|i| column.is_null(*i))
-                .map(|i| (first + i).min(NO_ROW as usize) as u32),
-        );
-    }
-    if column.data_type() == &DataType::Int64 {
-        let ints = column.as_primitive::<Int64Type>();
-        let target = keys.get_or_insert_with(|| Keys::Int(Vec::with_capacity(expected)));
-        let Keys::Int(target) = target else {
-            return Err(mixed_key_types());
-        };
-        target.extend_from_slice(ints.values());
-        return Ok(());
-    }
-    let strings = as_utf8(column)?;
-    let strings = strings.as_string::<i32>();
-    let target = keys.get_or_insert_with(|| Keys::Str {
-        bytes: Vec::new(),
-        offsets: {
-            let mut offsets = Vec::with_capacity(expected + 1);
-            offsets.push(0);
-            offsets
-        },
-    });
-    let Keys::Str { bytes, offsets } = target else {
-        return Err(mixed_key_types());
-    };
-    for i in 0..strings.len() {
-        if strings.is_valid(i) {
-            bytes.extend_from_slice(strings.value(i).as_bytes());
-        }
-        offsets.push(bytes.len());
-    }
-    Ok(())
-}
-
-fn mixed_key_types() -> EvalError {
-    EvalError::Output("the customer key column changed type between batches".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow::array::{DictionaryArray, Int64Array};
 
-    fn strings(keys: &[&str]) -> CustomerIndex {
-        let bytes: Vec<u8> = keys.iter().flat_map(|k| k.bytes()).collect();
-        let mut offsets = vec![0];
-        for k in keys {
-            offsets.push(offsets.last().copied().unwrap_or(0) + k.len());
-        }
-        CustomerIndex::new(Keys::Str { bytes, offsets }, &[])
+    fn index_of(column: ArrayRef) -> CustomerIndex {
+        let mut index = CustomerIndex::empty(0);
+        let mut missing = Vec::new();
+        index.append(&column, &mut missing).unwrap();
+        index.build_table(&missing);
+        index
+    }
+
+    fn lookup(index: &CustomerIndex, events: ArrayRef) -> Vec<u32> {
+        let mut rows = vec![0; events.len()];
+        index.lookup(&events, &mut rows).unwrap();
+        rows
     }
 
     #[test]
-    fn string_keys_match_exactly() {
-        let index = strings(&["c1", "c2", "", "C1"]);
+    fn string_keys_match_exactly_short_and_long() {
+        let long = "a customer key longer than fifteen bytes";
+        let index = index_of(Arc::new(StringArray::from(vec![
+            "c1",
+            "c2",
+            "",
+            "C1",
+            long,
+            "fifteen bytes!!",
+        ])));
         let events: ArrayRef = Arc::new(StringArray::from(vec![
             Some("c2"),
             Some("c2"),
@@ -354,32 +455,42 @@ mod tests {
             Some("C1"),
             Some("c1 "),
             Some(""),
+            Some(long),
+            Some("a customer key longer than fifteen byte"),
+            Some("fifteen bytes!!"),
         ]));
-        let mut rows = Vec::new();
-        index.lookup(&events, &mut rows).unwrap();
-        assert_eq!(rows, vec![1, 1, NO_ROW, 3, NO_ROW, 2]);
+        assert_eq!(
+            lookup(&index, events),
+            vec![1, 1, NO_ROW, 3, NO_ROW, 2, 4, NO_ROW, 5]
+        );
     }
 
     #[test]
     fn dictionary_keys_look_each_value_up_once() {
-        let index = strings(&["a", "b"]);
+        let index = index_of(Arc::new(StringArray::from(vec!["a", "b"])));
         let events: DictionaryArray<Int32Type> =
             vec![Some("b"), None, Some("z"), Some("a"), Some("b")]
                 .into_iter()
                 .collect();
-        let events: ArrayRef = Arc::new(events);
-        let mut rows = Vec::new();
-        index.lookup(&events, &mut rows).unwrap();
-        assert_eq!(rows, vec![1, NO_ROW, NO_ROW, 0, 1]);
+        assert_eq!(
+            lookup(&index, Arc::new(events)),
+            vec![1, NO_ROW, NO_ROW, 0, 1]
+        );
     }
 
     #[test]
-    fn duplicate_keys_reach_every_row() {
-        let index = CustomerIndex::new(Keys::Int(vec![7, 8, 7, 9, 7, 10]), &[5]);
-        let events: ArrayRef = Arc::new(Int64Array::from(vec![Some(7), Some(10), None]));
-        let mut rows = Vec::new();
-        index.lookup(&events, &mut rows).unwrap();
-        assert_eq!(rows, vec![0, NO_ROW, NO_ROW]);
+    fn duplicate_keys_reach_every_row_and_missing_keys_none() {
+        let index = index_of(Arc::new(Int64Array::from(vec![
+            Some(7),
+            Some(8),
+            Some(7),
+            Some(9),
+            Some(7),
+            None,
+            Some(-1),
+        ])));
+        let events: ArrayRef = Arc::new(Int64Array::from(vec![Some(7), Some(0), None, Some(-1)]));
+        assert_eq!(lookup(&index, events), vec![0, NO_ROW, NO_ROW, 6]);
         let mut reached = Vec::new();
         index.each_row(0, |r| reached.push(r));
         reached.sort_unstable();
@@ -387,5 +498,25 @@ mod tests {
         let mut single = Vec::new();
         index.each_row(1, |r| single.push(r));
         assert_eq!(single, vec![1]);
+    }
+
+    #[test]
+    fn many_keys_all_found() {
+        let keys: Vec<String> = (0..50_000).map(|i| format!("C{i:07}")).collect();
+        let index = index_of(Arc::new(StringArray::from(keys.clone())));
+        let rows = lookup(&index, Arc::new(StringArray::from(keys)));
+        assert!(rows.iter().enumerate().all(|(i, r)| *r as usize == i));
+        let ints = index_of(Arc::new(Int64Array::from_iter_values(0..50_000)));
+        let found = lookup(
+            &ints,
+            Arc::new(Int64Array::from_iter_values((0..50_000).rev())),
+        );
+        assert!(
+            found
+                .iter()
+                .rev()
+                .enumerate()
+                .all(|(i, r)| *r as usize == i)
+        );
     }
 }

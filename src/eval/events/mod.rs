@@ -5,7 +5,7 @@
 //! 2. Per event table ([`scan::run`]): batches of just the needed columns; each
 //!    event's key looked up once, its time read once, the filters evaluated as
 //!    masks by the plan executor, every aggregate over the table updated in the
-//!    same pass ([`Accumulator`]: flat arrays indexed by customer row).
+//!    same pass ([`States`]: one row-major record of words per customer).
 //! 3. Each accumulator becomes one Arrow array over all customer rows, which the
 //!    main pass slices per batch ([`crate::plan::Node::Aggregate`]).
 //!
@@ -20,8 +20,8 @@ use arrow::array::ArrayRef;
 
 use crate::data::BatchSource;
 use crate::eval::EvalError;
-use crate::plan::{Plan, ScanId};
-use accumulate::Accumulator;
+use crate::plan::{Aggregate, Plan, ScanId};
+use accumulate::States;
 use index::CustomerIndex;
 
 /// What a long pass reports as it goes, for progress displays.
@@ -62,11 +62,7 @@ pub(crate) fn compute(
         return Ok(Aggregated::default());
     }
     let index = CustomerIndex::build(plan, customers)?;
-    let mut accumulators: Vec<Option<Accumulator>> = plan
-        .aggregates()
-        .iter()
-        .map(|a| Some(Accumulator::new(a, index.rows())))
-        .collect();
+    let mut values: Vec<Option<ArrayRef>> = vec![None; plan.aggregates().len()];
     let tables = plan.scans().iter().map(|s| s.table.0 as usize + 1).max();
     let mut left_out = vec![0; tables.unwrap_or(0)];
     for (i, scan) in plan.scans().iter().enumerate() {
@@ -77,33 +73,26 @@ pub(crate) fn compute(
             )));
         };
         let id = ScanId(i as u32);
-        let mine: Vec<usize> = (0..plan.aggregates().len())
-            .filter(|a| plan.aggregates().get(*a).is_some_and(|a| a.scan == id))
-            .collect();
-        let specs: Vec<_> = mine
+        let (ids, specs): (Vec<usize>, Vec<&Aggregate>) = plan
+            .aggregates()
             .iter()
-            .filter_map(|a| plan.aggregates().get(*a))
-            .collect();
-        let mut taken: Vec<Accumulator> = mine
-            .iter()
-            .filter_map(|a| accumulators.get_mut(*a).and_then(Option::take))
-            .collect();
-        let dropped = scan::run(scan, source, &index, &specs, &mut taken, on_step)?;
+            .enumerate()
+            .filter(|(_, a)| a.scan == id)
+            .unzip();
+        let mut states = States::new(&specs, index.rows());
+        let dropped = scan::run(scan, source, &index, &specs, &mut states, on_step)?;
         if let Some(slot) = left_out.get_mut(scan.table.0 as usize) {
             *slot = dropped;
         }
-        for (a, accumulator) in mine.into_iter().zip(taken) {
-            if let Some(slot) = accumulators.get_mut(a) {
-                *slot = Some(accumulator);
+        for (a, array) in ids.into_iter().zip(states.finish()) {
+            if let Some(slot) = values.get_mut(a) {
+                *slot = Some(array);
             }
         }
     }
-    let values = accumulators
+    let values = values
         .into_iter()
-        .map(|a| {
-            a.map(Accumulator::finish)
-                .ok_or_else(|| EvalError::Output("an aggregate was not computed".into()))
-        })
+        .map(|v| v.ok_or_else(|| EvalError::Output("an aggregate was not computed".into())))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Aggregated { values, left_out })
 }

@@ -3,64 +3,32 @@
 //! Per batch: the key column becomes customer rows ([`CustomerIndex::lookup`]),
 //! the time column becomes one `i64` per event in its own unit (days or µs, as
 //! the plan's [`TimeRange`]s are), the filters are evaluated as masks by the
-//! same executor as segment criteria, then each aggregate walks the events that
-//! have a customer, a time in its range and pass its filter. Only the columns
-//! the aggregates need are read.
+//! same executor as segment criteria, then each event with a customer updates
+//! every aggregate whose time range and filter it passes ([`States::update`]).
+//! Only the columns the aggregates need are read.
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use arrow::buffer::BooleanBuffer;
 use arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
 use arrow::error::ArrowError;
 
 use super::Step;
-use super::accumulate::{Accumulator, Input};
+use super::accumulate::{Input, Lane, States};
 use super::index::{CustomerIndex, NO_ROW};
-use crate::check::ir::FieldId;
 use crate::data::BatchSource;
 use crate::eval::exec::{Exec, closure, position, positions};
 use crate::eval::{EvalError, Population};
-use crate::plan::{Aggregate, EventScan, NodeId, TimeRange};
+use crate::plan::{Aggregate, EventScan, NodeId};
 use crate::syntax::ast::AggregateFn;
 
-/// The events of one batch that one aggregate counts.
-pub(crate) struct Selection<'a> {
-    /// Each event's first customer row ([`NO_ROW`]: left out).
-    rows: &'a [u32],
-    /// Each event's time (meaningless where the row is [`NO_ROW`]).
-    times: &'a [i64],
-    range: TimeRange,
-    filter: Option<&'a BooleanBuffer>,
-    index: &'a CustomerIndex,
-}
-
-impl Selection<'_> {
-    /// Calls `visit(event, customer row)` for each counted event, in file order
-    /// (an event whose key several customer rows share visits each of them).
-    #[inline]
-    pub(crate) fn each(&self, mut visit: impl FnMut(usize, usize)) {
-        for (i, (&row, &time)) in self.rows.iter().zip(self.times).enumerate() {
-            if row == NO_ROW || !self.range.contains(time) {
-                continue;
-            }
-            if let Some(filter) = self.filter
-                && !filter.value(i)
-            {
-                continue;
-            }
-            self.index.each_row(row, |r| visit(i, r));
-        }
-    }
-}
-
-/// Reads `source` once and updates `accumulators` (the aggregates of this scan,
-/// in the same order as `aggregates`). Gives the events left out: missing time,
-/// or a key that matches no customer.
+/// Reads `source` once and updates `states` (of `aggregates`, the aggregates
+/// of this scan, in that order). Gives the events left out: missing time, or a
+/// key that matches no customer.
 pub(crate) fn run(
     scan: &EventScan,
     source: &dyn BatchSource,
     index: &CustomerIndex,
     aggregates: &[&Aggregate],
-    accumulators: &mut [Accumulator],
+    states: &mut States,
     on_step: &mut dyn FnMut(Step<'_>),
 ) -> Result<u64, EvalError> {
     let columns = scan.columns(aggregates.iter().copied());
@@ -81,7 +49,9 @@ pub(crate) fn run(
     for batch in source.batches(&columns)? {
         let batch = batch?;
         let key = batch.column(position(&at, &batch, scan.schema.key)?);
-        index.lookup(key, &mut rows)?;
+        rows.clear();
+        rows.resize(batch.num_rows(), NO_ROW);
+        lookup(index, key, &mut rows)?;
         let time = batch.column(position(&at, &batch, scan.time)?);
         read_times(time, &mut times, &mut rows)?;
         left_out += rows.iter().filter(|r| **r == NO_ROW).count() as u64;
@@ -95,25 +65,44 @@ pub(crate) fn run(
                 .map(|f| exec.mask(*f))
                 .collect::<Result<Vec<_>, _>>()?
         };
-        for (aggregate, accumulator) in aggregates.iter().zip(accumulators.iter_mut()) {
-            let filter = match aggregate.filter {
-                Some(node) => filters.binary_search(&node).ok().and_then(|i| masks.get(i)),
-                None => None,
-            };
-            let selection = Selection {
-                rows: &rows,
-                times: &times,
-                range: aggregate.range,
-                filter,
-                index,
-            };
-            let input = input(aggregate, &batch, &at, &times)?;
-            accumulator.update(&selection, input)?;
-        }
+        let lanes = aggregates
+            .iter()
+            .map(|aggregate| {
+                let filter = match aggregate.filter {
+                    Some(node) => filters.binary_search(&node).ok().and_then(|i| masks.get(i)),
+                    None => None,
+                };
+                Ok(Lane {
+                    range: aggregate.range,
+                    filter,
+                    input: input(aggregate, &batch, &at)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ArrowError>>()?;
+        states.update(index, &rows, &times, &lanes);
         on_step(Step::Rows(batch.num_rows()));
     }
     on_step(Step::Finished);
     Ok(left_out)
+}
+
+/// Events per half below which a batch's keys are looked up on one thread.
+const SPLIT_AT: usize = 8 * 1024;
+
+/// [`CustomerIndex::lookup`], the two halves of a large batch on two threads:
+/// a lookup waits on memory more than it computes, and the decoding threads
+/// leave room.
+fn lookup(index: &CustomerIndex, keys: &ArrayRef, rows: &mut [u32]) -> Result<(), ArrowError> {
+    if rows.len() < 2 * SPLIT_AT {
+        return index.lookup(keys, rows);
+    }
+    let half = rows.len() / 2;
+    let (first, second) = rows.split_at_mut(half);
+    let (a, b) = rayon::join(
+        || index.lookup(&keys.slice(0, half), first),
+        || index.lookup(&keys.slice(half, keys.len() - half), second),
+    );
+    a.and(b)
 }
 
 /// What `aggregate` reads per event besides counting it.
@@ -121,21 +110,12 @@ fn input<'a>(
     aggregate: &Aggregate,
     batch: &'a RecordBatch,
     at: &[Option<usize>],
-    times: &'a [i64],
 ) -> Result<Input<'a>, ArrowError> {
     Ok(match (aggregate.function, aggregate.measure) {
-        (AggregateFn::First | AggregateFn::Last, _) => Input::Times(times),
-        (_, Some(measure)) => Input::Measure(measure_column(batch, at, measure)?),
+        (AggregateFn::First | AggregateFn::Last, _) => Input::Time,
+        (_, Some(measure)) => Input::measure(batch.column(position(at, batch, measure)?))?,
         (_, None) => Input::None,
     })
-}
-
-fn measure_column<'a>(
-    batch: &'a RecordBatch,
-    at: &[Option<usize>],
-    measure: FieldId,
-) -> Result<&'a ArrayRef, ArrowError> {
-    Ok(batch.column(position(at, batch, measure)?))
 }
 
 /// Each event's time as `i64` (days for a date column, µs for a timestamp);
