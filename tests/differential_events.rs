@@ -53,7 +53,7 @@ use segmint::source::Sources;
 use segmint::syntax;
 
 const DAY: i64 = 86_400_000_000;
-const BATCH_SIZES: [usize; 3] = [1, 7, 1000];
+const BATCH_SIZES: [usize; 4] = [1, 7, 1000, 8192];
 const CASES: u64 = 300;
 
 // ───────────────────────────── randomness ─────────────────────────────
@@ -1056,6 +1056,13 @@ impl Builder {
 }
 
 fn build(seed: u64) -> Case {
+    build_sized(seed, false)
+}
+
+/// A case; `large` ones have 16–40 customers and 4,096–6,095 events per table,
+/// so a batch of 8,192 takes the engine's two-thread paths (lookups and
+/// record updates split in halves).
+fn build_sized(seed: u64, large: bool) -> Case {
     let mut rng = Rng::new(seed);
     let as_of: NaiveDate = if rng.chance(80) {
         rng.pick(AS_OFS).parse().unwrap()
@@ -1116,7 +1123,13 @@ fn build(seed: u64) -> Case {
         let j = b.rng.below(i + 1);
         pool.swap(i, j);
     }
-    let rows = if b.rng.chance(5) { 0 } else { b.rng.below(41) };
+    let rows = if large {
+        16 + b.rng.below(25)
+    } else if b.rng.chance(5) {
+        0
+    } else {
+        b.rng.below(41)
+    };
     let mut keys: Vec<Cell> = pool[..rows].to_vec();
     if rows >= 2 && b.rng.chance(8) {
         let from = b.rng.below(rows);
@@ -1184,7 +1197,13 @@ fn build(seed: u64) -> Case {
         let time_name = *b.rng.pick(&["at", "placed_at", "day"]);
         let time = b.rng.below(specs.len() + 1);
         specs.insert(time, (time_name, time_ty));
-        let n = if b.rng.chance(8) { 0 } else { b.rng.below(201) };
+        let n = if large {
+            4096 + b.rng.below(2000)
+        } else if b.rng.chance(8) {
+            0
+        } else {
+            b.rng.below(201)
+        };
         let missing_time = *b.rng.pick(&[0, 5, 10]);
         let event_keys: Vec<Cell> = (0..n)
             .map(|_| match b.rng.below(100) {
@@ -1521,6 +1540,14 @@ fn seeds() -> Vec<u64> {
 fn engine_agrees_with_the_reference_on_event_aggregates() {
     for seed in seeds() {
         check_case(&build(seed));
+    }
+}
+
+#[test]
+fn engine_agrees_with_the_reference_on_large_batches() {
+    let mut rng = Rng::new(0x1A_46E);
+    for _ in 0..12 {
+        check_case(&build_sized(rng.next(), true));
     }
 }
 

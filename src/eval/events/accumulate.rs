@@ -183,19 +183,222 @@ impl States {
         times: &[i64],
         lanes: &[Lane<'_>],
     ) {
-        let (stride, lines, layouts) = (self.stride, &mut self.lines, &self.layouts);
-        for (c, chunk) in rows.chunks(WARM).enumerate() {
-            warm(lines, stride, chunk);
+        let batch = Batch {
+            index,
+            rows,
+            times,
+            lanes,
+            layouts: &self.layouts,
+            stride: self.stride,
+        };
+        // two threads, each owning half of the customer records (a multiple of
+        // 8 rows, so the halves split at a line); each walks every event and
+        // updates its own customers, so each customer still sees its events in
+        // file order
+        let half = (self.rows / 2) & !7;
+        if rows.len() < PARALLEL_EVENTS || half == 0 {
+            batch.apply_to(&mut self.lines, 0..self.rows);
+            return;
+        }
+        let (first, second) = self.lines.split_at_mut(half * self.stride / 8);
+        rayon::join(
+            || batch.apply_to(first, 0..half),
+            || batch.apply_to(second, half..self.rows),
+        );
+    }
+
+    fn word(&self, row: usize, word: usize) -> u64 {
+        let at = row * self.stride + word;
+        self.lines.get(at >> 3).map_or(0, |line| line.0[at & 7])
+    }
+
+    /// Each aggregate's value for every customer row (in the order given to
+    /// [`States::new`]), as an Arrow array of the aggregate's canonical type.
+    ///
+    /// The records are read from the last row backwards, [`FINISH_ROWS`] at a
+    /// time, and the table shrinks behind the reading while the outputs (zeroed
+    /// on allocation, so not yet resident) fill: the peak is about the larger
+    /// of the two, not their sum.
+    pub(crate) fn finish(mut self) -> Vec<ArrayRef> {
+        let rows = self.rows;
+        let mut outputs: Vec<Output> = self
+            .layouts
+            .iter()
+            .map(|layout| Output::new(&layout.kind, rows))
+            .collect();
+        let mut end = rows;
+        while end > 0 {
+            let start = end.saturating_sub(FINISH_ROWS);
+            for row in start..end {
+                for (layout, output) in self.layouts.iter().zip(outputs.iter_mut()) {
+                    output.set(row, layout, |w| self.word(row, w));
+                }
+            }
+            self.lines.truncate((start * self.stride).div_ceil(8));
+            self.lines.shrink_to_fit();
+            end = start;
+        }
+        outputs.into_iter().map(Output::into_array).collect()
+    }
+}
+
+/// Rows finished between two shrinks of the state table.
+const FINISH_ROWS: usize = 1 << 20;
+
+/// One aggregate's result column while it is filled.
+enum Output {
+    Int(Vec<i64>, Vec<bool>),
+    Date(Vec<i32>, Vec<bool>),
+    Timestamp(Vec<i64>, Vec<bool>),
+    Float(Vec<f64>, Vec<bool>),
+    Bool(Vec<bool>),
+}
+
+impl Output {
+    /// Zeroed (and so not yet resident) columns for `rows` rows.
+    fn new(kind: &Kind, rows: usize) -> Output {
+        match kind {
+            Kind::Exists => Output::Bool(vec![false; rows]),
+            Kind::SumFloat | Kind::Avg | Kind::ExtremeFloat { .. } => {
+                Output::Float(vec![0.0; rows], vec![false; rows])
+            }
+            Kind::ExtremeInt { ty: Type::Date, .. } => {
+                Output::Date(vec![0; rows], vec![false; rows])
+            }
+            Kind::ExtremeInt {
+                ty: Type::Timestamp,
+                ..
+            } => Output::Timestamp(vec![0; rows], vec![false; rows]),
+            Kind::Count | Kind::SumInt | Kind::ExtremeInt { .. } => {
+                Output::Int(vec![0; rows], vec![false; rows])
+            }
+        }
+    }
+
+    /// Row `row`'s value, from its record's words (`word(w)`).
+    fn set(&mut self, row: usize, layout: &Layout, word: impl Fn(usize) -> u64) {
+        let w = layout.word;
+        let flagged = word(layout.flag.0) & layout.flag.1 != 0;
+        let (value, valid): (Value, bool) = match layout.kind {
+            Kind::Count => (Value::Int(word(w) as i64), true),
+            Kind::Exists => (Value::Bool(flagged), true),
+            Kind::SumInt => match i64::try_from(i128_of(word(w), word(w + 1))) {
+                Ok(sum) => (Value::Int(sum), true),
+                Err(_) => (Value::Int(0), false),
+            },
+            Kind::SumFloat => (Value::Float(f64::from_bits(word(w))), true),
+            Kind::Avg => {
+                let count = word(w + 1);
+                let mean = f64::from_bits(word(w)) / count.max(1) as f64;
+                (Value::Float(mean), count > 0)
+            }
+            Kind::ExtremeFloat { .. } => (Value::Float(f64::from_bits(word(w))), flagged),
+            Kind::ExtremeInt { .. } => (Value::Int(word(w) as i64), flagged),
+        };
+        match (self, value) {
+            (Output::Bool(values), Value::Bool(b)) => store(values, row, b),
+            (Output::Float(values, ok), Value::Float(f)) => {
+                // NaN (`inf - inf`) is missing; `-0.0` is `0.0`
+                store(values, row, f + 0.0);
+                store(ok, row, valid && !f.is_nan());
+            }
+            (Output::Date(values, ok), Value::Int(v)) => {
+                store(values, row, i32::try_from(v).unwrap_or_default());
+                store(ok, row, valid);
+            }
+            (Output::Int(values, ok) | Output::Timestamp(values, ok), Value::Int(v)) => {
+                store(values, row, v);
+                store(ok, row, valid);
+            }
+            _ => {}
+        }
+    }
+
+    fn into_array(self) -> ArrayRef {
+        match self {
+            Output::Bool(values) => Arc::new(BooleanArray::from(values)),
+            Output::Int(values, ok) => Arc::new(Int64Array::new(values.into(), nulls_of(&ok))),
+            Output::Date(values, ok) => Arc::new(Date32Array::new(values.into(), nulls_of(&ok))),
+            Output::Timestamp(values, ok) => {
+                Arc::new(TimestampMicrosecondArray::new(values.into(), nulls_of(&ok)))
+            }
+            Output::Float(values, ok) => Arc::new(Float64Array::new(values.into(), nulls_of(&ok))),
+        }
+    }
+}
+
+/// A value read from a record.
+enum Value {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+fn store<T>(values: &mut [T], row: usize, value: T) {
+    if let Some(slot) = values.get_mut(row) {
+        *slot = value;
+    }
+}
+
+/// Events whose records are brought into the cache together before they are
+/// updated (64 KiB of lines: well inside a core's own cache).
+const WARM: usize = 1024;
+
+/// Reads the first word of each event's record, so that the records are in the
+/// cache when the events are applied. An update does a dozen dependent steps
+/// per event and the processor cannot look far enough ahead to overlap the
+/// cache misses of successive events; this loop does nothing but independent
+/// loads, so dozens of misses are in flight at once (what a prefetch
+/// instruction would do, without `unsafe`).
+fn warm(lines: &[Line], stride: usize, rows: &[u32], owned: &std::ops::Range<usize>) {
+    let mut seen = 0u64;
+    for &row in rows {
+        let row = row as usize;
+        if owned.contains(&row) {
+            let at = (row - owned.start) * stride;
+            seen ^= lines.get(at >> 3).map_or(0, |line| line.0[at & 7]);
+        }
+    }
+    std::hint::black_box(seen);
+}
+
+/// Events per batch below which one thread updates all records.
+const PARALLEL_EVENTS: usize = 4096;
+
+/// One batch of events, as [`States::update`] applies it.
+struct Batch<'a> {
+    index: &'a CustomerIndex,
+    rows: &'a [u32],
+    times: &'a [i64],
+    lanes: &'a [Lane<'a>],
+    layouts: &'a [Layout],
+    stride: usize,
+}
+
+impl Batch<'_> {
+    /// Applies the events of the customers in `owned` to their records,
+    /// `lines` holding exactly those records.
+    fn apply_to(&self, lines: &mut [Line], owned: std::ops::Range<usize>) {
+        let stride = self.stride;
+        let first = owned.start;
+        for (c, chunk) in self.rows.chunks(WARM).enumerate() {
+            warm(lines, stride, chunk, &owned);
             let start = c * WARM;
-            let times = times.get(start..start + chunk.len()).unwrap_or_default();
+            let times = self
+                .times
+                .get(start..start + chunk.len())
+                .unwrap_or_default();
             for (j, (&row, &time)) in chunk.iter().zip(times).enumerate() {
                 if row == NO_ROW {
                     continue;
                 }
                 let i = start + j;
-                index.each_row(row, |r| {
-                    let record = r * stride;
-                    for (lane, layout) in lanes.iter().zip(layouts) {
+                self.index.each_row(row, |r| {
+                    if !owned.contains(&r) {
+                        return;
+                    }
+                    let record = (r - first) * stride;
+                    for (lane, layout) in self.lanes.iter().zip(self.layouts) {
                         if !lane.range.contains(time) {
                             continue;
                         }
@@ -210,105 +413,6 @@ impl States {
             }
         }
     }
-
-    fn word(&self, row: usize, word: usize) -> u64 {
-        let at = row * self.stride + word;
-        self.lines.get(at >> 3).map_or(0, |line| line.0[at & 7])
-    }
-
-    /// Each aggregate's value for every customer row (in the order given to
-    /// [`States::new`]), as an Arrow array of the aggregate's canonical type.
-    pub(crate) fn finish(self) -> Vec<ArrayRef> {
-        let rows = self.rows;
-        let column = |word: usize| -> Vec<u64> { (0..rows).map(|r| self.word(r, word)).collect() };
-        let flags = |(word, bit): (usize, u64)| -> Vec<bool> {
-            (0..rows).map(|r| self.word(r, word) & bit != 0).collect()
-        };
-        self.layouts
-            .iter()
-            .map(|layout| -> ArrayRef {
-                let w = layout.word;
-                match &layout.kind {
-                    Kind::Count => Arc::new(Int64Array::from(
-                        column(w).into_iter().map(|c| c as i64).collect::<Vec<_>>(),
-                    )),
-                    Kind::Exists => Arc::new(BooleanArray::from(flags(layout.flag))),
-                    Kind::SumInt => {
-                        let sums = (0..rows).map(|r| {
-                            let sum = i128_of(self.word(r, w), self.word(r, w + 1));
-                            i64::try_from(sum).ok()
-                        });
-                        Arc::new(sums.collect::<Int64Array>())
-                    }
-                    Kind::SumFloat => {
-                        floats(column(w).into_iter().map(f64::from_bits).collect(), None)
-                    }
-                    Kind::Avg => {
-                        let (sums, counts) = (column(w), column(w + 1));
-                        let seen = counts.iter().map(|c| *c > 0).collect();
-                        let means = sums
-                            .iter()
-                            .zip(&counts)
-                            .map(|(s, c)| {
-                                if *c > 0 {
-                                    f64::from_bits(*s) / *c as f64
-                                } else {
-                                    0.0
-                                }
-                            })
-                            .collect();
-                        floats(means, Some(seen))
-                    }
-                    Kind::ExtremeFloat { .. } => floats(
-                        column(w).into_iter().map(f64::from_bits).collect(),
-                        Some(flags(layout.flag)),
-                    ),
-                    Kind::ExtremeInt { ty, .. } => {
-                        let values = column(w);
-                        let nulls = nulls_of(&flags(layout.flag));
-                        match ty {
-                            Type::Date => {
-                                let days: Vec<i32> = values
-                                    .iter()
-                                    .map(|d| i32::try_from(*d as i64).unwrap_or_default())
-                                    .collect();
-                                Arc::new(Date32Array::new(days.into(), nulls))
-                            }
-                            Type::Timestamp => {
-                                let instants: Vec<i64> = values.iter().map(|t| *t as i64).collect();
-                                Arc::new(TimestampMicrosecondArray::new(instants.into(), nulls))
-                            }
-                            _ => {
-                                let ints: Vec<i64> = values.iter().map(|v| *v as i64).collect();
-                                Arc::new(Int64Array::new(ints.into(), nulls))
-                            }
-                        }
-                    }
-                }
-            })
-            .collect()
-    }
-}
-
-/// Events whose records are brought into the cache together before they are
-/// updated (64 KiB of lines: well inside a core's own cache).
-const WARM: usize = 1024;
-
-/// Reads the first word of each event's record, so that the records are in the
-/// cache when the events are applied. An update does a dozen dependent steps
-/// per event and the processor cannot look far enough ahead to overlap the
-/// cache misses of successive events; this loop does nothing but independent
-/// loads, so dozens of misses are in flight at once (what a prefetch
-/// instruction would do, without `unsafe`).
-fn warm(lines: &[Line], stride: usize, rows: &[u32]) {
-    let mut seen = 0u64;
-    for &row in rows {
-        if row != NO_ROW {
-            let at = row as usize * stride;
-            seen ^= lines.get(at >> 3).map_or(0, |line| line.0[at & 7]);
-        }
-    }
-    std::hint::black_box(seen);
 }
 
 /// The state word at `at` (a flat word index).
@@ -438,19 +542,6 @@ fn i128_of(low: u64, high: u64) -> i128 {
 fn nulls_of(valid: &[bool]) -> Option<NullBuffer> {
     let buffer = NullBuffer::new(BooleanBuffer::from(valid));
     (buffer.null_count() > 0).then_some(buffer)
-}
-
-/// A float result: missing where `seen` says no value, and where the arithmetic
-/// gave NaN (`inf - inf`); `-0.0` becomes `0.0`.
-fn floats(mut values: Vec<f64>, seen: Option<Vec<bool>>) -> ArrayRef {
-    let mut valid = seen.unwrap_or_else(|| vec![true; values.len()]);
-    for (value, valid) in values.iter_mut().zip(valid.iter_mut()) {
-        if value.is_nan() {
-            *valid = false;
-        }
-        *value += 0.0;
-    }
-    Arc::new(Float64Array::new(values.into(), nulls_of(&valid)))
 }
 
 /// A present float measure (NaN is missing), `-0.0` as `0.0`.

@@ -1,10 +1,10 @@
 //! The customer key index: for an event's key, the customer rows that hold it.
 //!
 //! Built once per run from the customer table's key column, typed, with no
-//! `String` per key or per event: each row's key is packed into a `u128` (ints,
-//! and strings of up to 15 bytes, whole; longer strings by length and offset
-//! into one byte buffer), and an open-addressing table maps each distinct key
-//! to its first row.
+//! `String` per key or per event: each key is packed into a `u128` (ints, and
+//! strings of up to 15 bytes, whole; longer strings by length and offset into
+//! one byte buffer), and an open-addressing table holds each distinct packed
+//! key with its first row.
 //! Duplicate keys, which the spec does not forbid, are chained (`next`), so an
 //! event reaches every row with its key, as the reference interpreter does.
 //!
@@ -36,19 +36,22 @@ const LONG: u128 = 0xFF << 120;
 
 /// Customer keys by row, and an open-addressing table from key to first row.
 ///
-/// A lookup costs two memory accesses in the usual case, which matter more
-/// than any arithmetic here (the customer table is larger than the caches and
-/// events arrive in no useful order): the table slot (a hash tag and a row, 8
-/// bytes, linear probing) and the row's packed key (16 bytes) to confirm.
+/// A lookup costs one memory access in the usual case, which matters more
+/// than any arithmetic here (the table is larger than the caches and events
+/// arrive in no useful order): the slot holds the packed key itself, its hash
+/// tag and its row (24 bytes, linear probing).
 pub(crate) struct CustomerIndex {
-    /// Each row's key, packed: an int as itself; a string of up to 15 bytes as
-    /// its bytes with its length in the top byte; a longer string as [`LONG`],
-    /// its length and its offset in `long`.
+    /// Each row's key, packed, while the table is built (then freed): an int as
+    /// itself; a string of up to 15 bytes as its bytes with its length in the
+    /// top byte; a longer string as [`LONG`], its length and its offset in `long`.
     packed: Vec<u128>,
+    /// Customer rows.
+    rows: usize,
     /// The bytes of the strings longer than [`SHORT`].
     long: Vec<u8>,
-    /// `tag << 32 | row` per slot, [`EMPTY`] when free; a power of two long.
-    slots: Vec<u64>,
+    /// Per slot: the packed key (low, high word) and `tag << 32 | row`
+    /// ([`EMPTY`] when free); a power of two long.
+    slots: Vec<[u64; 3]>,
     /// For each row, the next row with the same key ([`NO_ROW`] at the end);
     /// empty when every key is unique (the usual case).
     next: Vec<u32>,
@@ -95,7 +98,8 @@ impl CustomerIndex {
             let batch = batch?;
             index.append(batch.column(0), &mut missing)?;
         }
-        if index.packed.len() >= NO_ROW as usize {
+        index.rows = index.packed.len();
+        if index.rows >= NO_ROW as usize {
             return Err(EvalError::Output(format!(
                 "event aggregates support at most {} customer rows; the customer table has {}",
                 NO_ROW - 1,
@@ -109,6 +113,7 @@ impl CustomerIndex {
     fn empty(expected: usize) -> Self {
         CustomerIndex {
             packed: Vec::with_capacity(expected),
+            rows: 0,
             long: Vec::new(),
             slots: Vec::new(),
             next: Vec::new(),
@@ -156,16 +161,18 @@ impl CustomerIndex {
     }
 
     /// Builds the slots (load at most 2/3), every row but those in `missing`
-    /// (ascending), which no event matches.
+    /// (ascending), which no event matches; then frees the packed keys.
     fn build_table(&mut self, missing: &[u32]) {
         let rows = self.packed.len();
+        self.rows = rows;
         let capacity = (rows.saturating_mul(3) / 2).max(16).next_power_of_two();
-        self.slots = vec![EMPTY; capacity];
+        self.slots = vec![[0, 0, EMPTY]; capacity];
         for row in 0..rows as u32 {
             if missing.binary_search(&row).is_err() {
                 self.insert(row);
             }
         }
+        self.packed = Vec::new();
     }
 
     /// The probe for row `row`'s own key.
@@ -202,7 +209,7 @@ impl CustomerIndex {
         let first = self.find(probe);
         if first != NO_ROW {
             if self.next.is_empty() {
-                self.next = vec![NO_ROW; self.packed.len()];
+                self.next = vec![NO_ROW; self.rows];
             }
             if let Some(after_first) = self.next.get(first as usize).copied() {
                 if let Some(slot) = self.next.get_mut(row as usize) {
@@ -214,14 +221,18 @@ impl CustomerIndex {
             }
             return;
         }
-        let hash = probe.hash;
+        let (hash, packed) = (probe.hash, probe.packed);
         let mask = self.slots.len() - 1;
         let mut at = hash as usize & mask;
-        while self.slots.get(at).is_some_and(|s| *s != EMPTY) {
+        while self.slots.get(at).is_some_and(|s| s[2] != EMPTY) {
             at = (at + 1) & mask;
         }
         if let Some(slot) = self.slots.get_mut(at) {
-            *slot = (hash >> 32) << 32 | u64::from(row);
+            *slot = [
+                packed as u64,
+                (packed >> 64) as u64,
+                (hash >> 32) << 32 | u64::from(row),
+            ];
         }
     }
 
@@ -232,26 +243,22 @@ impl CustomerIndex {
         let tag = probe.hash >> 32;
         let mut at = probe.hash as usize & mask;
         loop {
-            let Some(&slot) = self.slots.get(at) else {
+            let Some(&[low, high, entry]) = self.slots.get(at) else {
                 return NO_ROW;
             };
-            if slot == EMPTY {
+            if entry == EMPTY {
                 return NO_ROW;
             }
-            let row = slot as u32;
-            if slot >> 32 == tag && self.holds(row, probe) {
-                return row;
+            if entry >> 32 == tag && self.holds(u128::from(high) << 64 | u128::from(low), probe) {
+                return entry as u32;
             }
             at = (at + 1) & mask;
         }
     }
 
-    /// Whether row `row`'s key is the probe's.
+    /// Whether a slot's packed key is the probe's key.
     #[inline]
-    fn holds(&self, row: u32, probe: Probe<'_>) -> bool {
-        let Some(&packed) = self.packed.get(row as usize) else {
-            return false;
-        };
+    fn holds(&self, packed: u128, probe: Probe<'_>) -> bool {
         match probe.long {
             None => packed == probe.packed,
             Some(bytes) => self.long_bytes(packed) == Some(bytes),
@@ -260,7 +267,7 @@ impl CustomerIndex {
 
     /// The number of customer rows.
     pub(crate) fn rows(&self) -> usize {
-        self.packed.len()
+        self.rows
     }
 
     /// Calls `visit` with `row` and every other row holding the same key.
@@ -327,10 +334,8 @@ impl CustomerIndex {
         });
     }
 
-    /// Looks up `key(i)` for each `out[i]` in chunks of [`CHUNK`], in four
-    /// sweeps: hash every key, read every key's home slot, read every
-    /// candidate's packed key, then confirm each candidate (a full probe only
-    /// on a collision). Within a sweep no load depends on another, so the processor
+    /// Looks up `key(i)` for each `out[i]` in chunks of [`CHUNK`], in three
+    /// sweeps: hash every key, read every key's home slot, then probe. Within a sweep no load depends on another, so the processor
     /// keeps many cache misses in flight instead of waiting on each in turn:
     /// several times faster than one probe after another on a table larger
     /// than the caches.
@@ -338,7 +343,6 @@ impl CustomerIndex {
         let mask = self.slots.len().wrapping_sub(1);
         let mut keys = [None; CHUNK];
         let mut hashes = [0u64; CHUNK];
-        let mut homes = [EMPTY; CHUNK];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
             let start = c * CHUNK;
             for (j, (k, h)) in keys
@@ -354,33 +358,21 @@ impl CustomerIndex {
                     None => 0,
                 };
             }
-            for (home, hash) in homes.iter_mut().zip(&hashes).take(chunk.len()) {
-                *home = self
+            // every key's home slot, loaded together (see above)
+            let mut seen = 0u64;
+            for hash in hashes.iter().take(chunk.len()) {
+                seen ^= self
                     .slots
                     .get(*hash as usize & mask)
-                    .copied()
-                    .unwrap_or(EMPTY);
-            }
-            // the candidates' packed keys, loaded together (see above)
-            let mut seen = 0u128;
-            for home in homes.iter().take(chunk.len()) {
-                seen ^= self.packed.get(*home as u32 as usize).copied().unwrap_or(0);
+                    .map_or(0, |slot| slot[2]);
             }
             std::hint::black_box(seen);
             for (j, row) in chunk.iter_mut().enumerate() {
-                let (Some(k), Some(&hash), Some(&home)) = (keys[j], hashes.get(j), homes.get(j))
-                else {
+                let (Some(Some(k)), Some(&hash)) = (keys.get(j), hashes.get(j)) else {
                     *row = NO_ROW;
                     continue;
                 };
-                *row = match k {
-                    _ if home == EMPTY => NO_ROW,
-                    Key::Packed(packed)
-                        if home >> 32 == hash >> 32
-                            && self.packed.get(home as u32 as usize) == Some(&packed) =>
-                    {
-                        home as u32
-                    }
+                *row = match *k {
                     Key::Packed(packed) => self.find(Probe {
                         packed,
                         hash,

@@ -65,6 +65,7 @@ pub(crate) fn compute(
     let mut values: Vec<Option<ArrayRef>> = vec![None; plan.aggregates().len()];
     let tables = plan.scans().iter().map(|s| s.table.0 as usize + 1).max();
     let mut left_out = vec![0; tables.unwrap_or(0)];
+    let mut scanned = Vec::with_capacity(plan.scans().len());
     for (i, scan) in plan.scans().iter().enumerate() {
         let Some(source) = events.get(scan.table.0 as usize).copied().flatten() else {
             return Err(EvalError::Output(format!(
@@ -84,6 +85,11 @@ pub(crate) fn compute(
         if let Some(slot) = left_out.get_mut(scan.table.0 as usize) {
             *slot = dropped;
         }
+        scanned.push((ids, states));
+    }
+    // the index is no longer needed: free it before the results take its place
+    drop(index);
+    for (ids, states) in scanned {
         for (a, array) in ids.into_iter().zip(states.finish()) {
             if let Some(slot) = values.get_mut(a) {
                 *slot = Some(array);

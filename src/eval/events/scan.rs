@@ -87,7 +87,7 @@ pub(crate) fn run(
 }
 
 /// Events per half below which a batch's keys are looked up on one thread.
-const SPLIT_AT: usize = 8 * 1024;
+const SPLIT_AT: usize = 2 * 1024;
 
 /// [`CustomerIndex::lookup`], the two halves of a large batch on two threads:
 /// a lookup waits on memory more than it computes, and the decoding threads
