@@ -799,3 +799,111 @@ fn unknown_events_name_exits_2_with_did_you_mean() {
     assert!(stderr.contains("no events table `order`"), "{stderr}");
     assert!(stderr.contains("did you mean `orders`?"), "{stderr}");
 }
+
+// ----- bad event input -------------------------------------------------------------
+
+/// `eval --output` with `orders` read from `file`: the exit code, stderr, and
+/// whether the output file was written.
+fn eval_events_output(test: &CliTest, file: &str) -> (Option<i32>, String, bool) {
+    let args = [
+        "eval",
+        "--events",
+        &format!("orders={file}"),
+        "--output",
+        "members.csv",
+    ];
+    let (code, _, stderr) = run_for(test, &args);
+    (code, stderr, test.path("members.csv").exists())
+}
+
+#[test]
+fn event_rows_without_a_key_are_left_out_and_counted() {
+    let test = events_project(TOML);
+    test.write(
+        "data/orders.csv",
+        b"customer_id,placed_at,amount\nc1,2026-06-20,25\n,2026-06-21,30\nc1,2026-06-01,5\n",
+    );
+    let (code, stderr, written) = eval_events_output(&test, "data/orders.csv");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(written);
+    assert!(test.read("members.csv").contains("c1,true"));
+    assert!(
+        stderr
+            .contains("orders.csv: 1 event left out (missing time, or a key matching no customer)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_event_file_with_zero_rows_gives_aggregates_over_no_events() {
+    let test = events_project(TOML);
+    test.write("data/orders.csv", b"customer_id,placed_at,amount\n");
+    let (code, stderr, written) = eval_events_output(&test, "data/orders.csv");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(written);
+    let members = test.read("members.csv");
+    assert!(members.contains("c1,false"), "{members}");
+    assert!(!stderr.contains("left out"), "{stderr}");
+}
+
+#[test]
+fn bad_event_files_exit_2_naming_file_and_column_and_write_nothing() {
+    let test = events_project(TOML);
+    test.write("data/no_time.csv", b"customer_id,amount\nc1,25\n");
+    test.write(
+        "data/bad_time.csv",
+        b"customer_id,placed_at,amount\nc1,2026-06-20,25\nc1,yesterday,5\n",
+    );
+    test.write(
+        "data/corrupt.parquet",
+        b"PAR1 this is not a parquet file PAR1",
+    );
+    let sample = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("segments/sample/customers.parquet"),
+    )
+    .unwrap();
+    test.write("data/truncated.parquet", &sample[..sample.len() / 2]);
+    let cases = [
+        ("data/no_time.csv", "placed_at"),
+        ("data/bad_time.csv", "placed_at"),
+        ("data/corrupt.parquet", "corrupt.parquet"),
+        ("data/truncated.parquet", "truncated.parquet"),
+        ("data/missing.csv", "missing.csv"),
+    ];
+    for (file, named) in cases {
+        let (code, stderr, written) = eval_events_output(&test, file);
+        assert_eq!(code, Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(named), "{file}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        assert!(!written, "{file}: an output file was left behind");
+    }
+}
+
+#[test]
+fn an_event_key_of_another_type_than_the_customer_key_exits_2() {
+    // the customer key is a string; a Parquet event file keyed by float
+    let test = events_project(TOML);
+    let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("customer_id", arrow::datatypes::DataType::Float64, false),
+        arrow::datatypes::Field::new("placed_at", arrow::datatypes::DataType::Date32, true),
+        arrow::datatypes::Field::new("amount", arrow::datatypes::DataType::Float64, true),
+    ]));
+    let batch = arrow::record_batch::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            std::sync::Arc::new(arrow::array::Float64Array::from(vec![1.0])),
+            std::sync::Arc::new(arrow::array::Date32Array::from(vec![Some(20_600)])),
+            std::sync::Arc::new(arrow::array::Float64Array::from(vec![Some(2.5)])),
+        ],
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    test.write("data/float_key.parquet", &bytes);
+    let (code, stderr, written) = eval_events_output(&test, "data/float_key.parquet");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("customer_id"), "{stderr}");
+    assert!(!written);
+}

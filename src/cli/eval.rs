@@ -135,7 +135,7 @@ fn open_events(
             )));
         };
         let schema = program.event_schema(table);
-        files.push(Some(DataFile::open(&path, &schema)?));
+        files.push(Some(DataFile::open_events(&path, &schema)?));
     }
     Ok(files)
 }

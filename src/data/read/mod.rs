@@ -55,8 +55,10 @@ enum Reader {
 pub struct DataFile {
     path: PathBuf,
     columns: Vec<Column>,
-    /// The key field: a row without a key is an error (see [`DataError::MissingKey`]).
-    key: FieldId,
+    /// The key field, when a row without a key is an error (see
+    /// [`DataError::MissingKey`]): always for a customer table, never for an
+    /// event table (an event without a key is left out and counted).
+    key: Option<FieldId>,
     reader: Reader,
     warnings: Mutex<Warnings>,
 }
@@ -88,10 +90,18 @@ impl DataFile {
         Ok(DataFile {
             path: path.to_path_buf(),
             columns,
-            key: schema.key,
+            key: Some(schema.key),
             reader,
             warnings: Mutex::new(Warnings::default()),
         })
+    }
+
+    /// [`DataFile::open`] for an event table ([`ir::Program::event_schema`]):
+    /// rows without a key are allowed (the engine leaves them out and counts them).
+    pub fn open_events(path: &Path, schema: &ir::Schema) -> Result<DataFile, DataError> {
+        let mut file = DataFile::open(path, schema)?;
+        file.key = None;
+        Ok(file)
     }
 
     /// The file as given to [`DataFile::open`].
@@ -205,7 +215,7 @@ impl Normalised<'_> {
                     column: column.name.clone(),
                     reason,
                 })?;
-            if *id == self.file.key {
+            if Some(*id) == self.file.key {
                 check_key(self.file, self.rows_before, column, array.as_ref())?;
             }
             tally.add(column, array.as_ref());
