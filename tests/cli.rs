@@ -907,3 +907,17 @@ fn an_event_key_of_another_type_than_the_customer_key_exits_2() {
     assert!(stderr.contains("customer_id"), "{stderr}");
     assert!(!written);
 }
+
+#[test]
+fn explain_shows_each_aggregate_with_its_filter_and_resolved_time_range() {
+    let test = events_project(TOML);
+    test.write(
+        "segments/more.seg",
+        br#"segment app_recent {
+  where count(orders where amount > 10 within last 30 days) >= 1
+    and count(orders) >= 2
+}
+"#,
+    );
+    snapshot!(test, test.command(&["explain", "app_recent"]));
+}
