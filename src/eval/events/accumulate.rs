@@ -27,6 +27,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::error::ArrowError;
 
 use super::index::{CustomerIndex, NO_ROW};
+use super::words::Words;
 use crate::check::ir::Type;
 use crate::plan::Aggregate;
 use crate::syntax::ast::AggregateFn;
@@ -88,11 +89,6 @@ pub(crate) struct Lane<'a> {
     pub(crate) input: Input<'a>,
 }
 
-/// A cache line of state words; records never straddle two.
-#[derive(Clone, Copy, Default)]
-#[repr(C, align(64))]
-struct Line([u64; 8]);
-
 /// How one aggregate keeps its state in a customer's record.
 #[derive(Clone, Debug)]
 enum Kind {
@@ -123,11 +119,11 @@ struct Layout {
 }
 
 /// The state of every aggregate over one event table, row-major: record `r` is
-/// words `r * stride..(r + 1) * stride` of the lines, flag words first. The
-/// stride is a power of two up to 8 words, or a multiple of 8, so a record of
-/// up to 8 words lies within one line.
+/// words `r * stride..(r + 1) * stride`, flag words first. The stride is a
+/// power of two up to 8 words, or a multiple of 8, so in a page-aligned table
+/// a record of up to 8 words lies within one cache line.
 pub(crate) struct States {
-    lines: Vec<Line>,
+    words: Words,
     stride: usize,
     rows: usize,
     layouts: Vec<Layout>,
@@ -163,9 +159,8 @@ impl States {
         } else {
             word.div_ceil(8) * 8
         };
-        let lines = (rows.saturating_mul(stride)).div_ceil(8);
         States {
-            lines: vec![Line::default(); lines],
+            words: Words::zeroed(rows.saturating_mul(stride)),
             stride,
             rows,
             layouts,
@@ -197,10 +192,10 @@ impl States {
         // file order
         let half = (self.rows / 2) & !7;
         if rows.len() < PARALLEL_EVENTS || half == 0 {
-            batch.apply_to(&mut self.lines, 0..self.rows);
+            batch.apply_to(self.words.as_mut_slice(), 0..self.rows);
             return;
         }
-        let (first, second) = self.lines.split_at_mut(half * self.stride / 8);
+        let (first, second) = self.words.as_mut_slice().split_at_mut(half * self.stride);
         rayon::join(
             || batch.apply_to(first, 0..half),
             || batch.apply_to(second, half..self.rows),
@@ -209,7 +204,7 @@ impl States {
 
     fn word(&self, row: usize, word: usize) -> u64 {
         let at = row * self.stride + word;
-        self.lines.get(at >> 3).map_or(0, |line| line.0[at & 7])
+        self.words.as_slice().get(at).copied().unwrap_or(0)
     }
 
     /// Each aggregate's value for every customer row (in the order given to
@@ -234,8 +229,7 @@ impl States {
                     output.set(row, layout, |w| self.word(row, w));
                 }
             }
-            self.lines.truncate((start * self.stride).div_ceil(8));
-            self.lines.shrink_to_fit();
+            self.words.truncate(start * self.stride);
             end = start;
         }
         outputs.into_iter().map(Output::into_array).collect()
@@ -341,7 +335,7 @@ fn store<T>(values: &mut [T], row: usize, value: T) {
 }
 
 /// Events whose records are brought into the cache together before they are
-/// updated (64 KiB of lines: well inside a core's own cache).
+/// updated (64 KiB of records at most: well inside a core's own cache).
 const WARM: usize = 1024;
 
 /// Reads the first word of each event's record, so that the records are in the
@@ -350,13 +344,15 @@ const WARM: usize = 1024;
 /// cache misses of successive events; this loop does nothing but independent
 /// loads, so dozens of misses are in flight at once (what a prefetch
 /// instruction would do, without `unsafe`).
-fn warm(lines: &[Line], stride: usize, rows: &[u32], owned: &std::ops::Range<usize>) {
+fn warm(words: &[u64], stride: usize, rows: &[u32], owned: &std::ops::Range<usize>) {
     let mut seen = 0u64;
     for &row in rows {
         let row = row as usize;
         if owned.contains(&row) {
-            let at = (row - owned.start) * stride;
-            seen ^= lines.get(at >> 3).map_or(0, |line| line.0[at & 7]);
+            seen ^= words
+                .get((row - owned.start) * stride)
+                .copied()
+                .unwrap_or(0);
         }
     }
     std::hint::black_box(seen);
@@ -377,12 +373,12 @@ struct Batch<'a> {
 
 impl Batch<'_> {
     /// Applies the events of the customers in `owned` to their records,
-    /// `lines` holding exactly those records.
-    fn apply_to(&self, lines: &mut [Line], owned: std::ops::Range<usize>) {
+    /// `words` holding exactly those records.
+    fn apply_to(&self, words: &mut [u64], owned: std::ops::Range<usize>) {
         let stride = self.stride;
         let first = owned.start;
         for (c, chunk) in self.rows.chunks(WARM).enumerate() {
-            warm(lines, stride, chunk, &owned);
+            warm(words, stride, chunk, &owned);
             let start = c * WARM;
             let times = self
                 .times
@@ -407,7 +403,7 @@ impl Batch<'_> {
                         {
                             continue;
                         }
-                        apply(lines, record, layout, lane.input, i, time);
+                        apply(words, record, layout, lane.input, i, time);
                     }
                 });
             }
@@ -417,88 +413,81 @@ impl Batch<'_> {
 
 /// The state word at `at` (a flat word index).
 #[inline]
-fn word_at(lines: &mut [Line], at: usize) -> Option<&mut u64> {
-    lines.get_mut(at >> 3).map(|line| &mut line.0[at & 7])
+fn word_at(words: &mut [u64], at: usize) -> Option<&mut u64> {
+    words.get_mut(at)
 }
 
 /// Adds event `i` (at `time`) to one aggregate of the record starting at word `record`.
 #[inline]
-fn apply(
-    lines: &mut [Line],
-    record: usize,
-    layout: &Layout,
-    input: Input<'_>,
-    i: usize,
-    time: i64,
-) {
+fn apply(words: &mut [u64], record: usize, layout: &Layout, input: Input<'_>, i: usize, time: i64) {
     let w = record + layout.word;
     let flag = record + layout.flag.0;
     let bit = layout.flag.1;
     match layout.kind {
         Kind::Count => {
-            if let Some(count) = word_at(lines, w) {
+            if let Some(count) = word_at(words, w) {
                 *count += 1;
             }
         }
         Kind::Exists => {
-            if let Some(flags) = word_at(lines, flag) {
+            if let Some(flags) = word_at(words, flag) {
                 *flags |= bit;
             }
         }
         Kind::SumInt => {
             if let Some(v) = input.int(i, time) {
-                let low = word_at(lines, w).map_or(0, |x| *x);
-                let high = word_at(lines, w + 1).map_or(0, |x| *x);
+                let low = word_at(words, w).map_or(0, |x| *x);
+                let high = word_at(words, w + 1).map_or(0, |x| *x);
                 let sum = i128_of(low, high) + i128::from(v);
-                if let Some(x) = word_at(lines, w) {
+                if let Some(x) = word_at(words, w) {
                     *x = sum as u64;
                 }
-                if let Some(x) = word_at(lines, w + 1) {
+                if let Some(x) = word_at(words, w + 1) {
                     *x = (sum >> 64) as u64;
                 }
             }
         }
         Kind::SumFloat => {
             if let Some(v) = input.float(i)
-                && let Some(sum) = word_at(lines, w)
+                && let Some(sum) = word_at(words, w)
             {
                 *sum = (f64::from_bits(*sum) + v).to_bits();
             }
         }
         Kind::Avg => {
             if let Some(v) = input.float(i) {
-                if let Some(sum) = word_at(lines, w) {
+                if let Some(sum) = word_at(words, w) {
                     *sum = (f64::from_bits(*sum) + v).to_bits();
                 }
-                if let Some(count) = word_at(lines, w + 1) {
+                if let Some(count) = word_at(words, w + 1) {
                     *count += 1;
                 }
             }
         }
         Kind::ExtremeInt { max, .. } => {
             if let Some(v) = input.int(i, time) {
-                let seen = word_at(lines, flag).is_some_and(|f| *f & bit != 0);
-                if let Some(best) = word_at(lines, w) {
+                let seen = word_at(words, flag).is_some_and(|f| *f & bit != 0);
+                if let Some(best) = word_at(words, w) {
                     let current = *best as i64;
                     if !seen || (max && v > current) || (!max && v < current) {
                         *best = v as u64;
                     }
                 }
-                if let Some(flags) = word_at(lines, flag) {
+                if let Some(flags) = word_at(words, flag) {
                     *flags |= bit;
                 }
             }
         }
         Kind::ExtremeFloat { max } => {
             if let Some(v) = input.float(i) {
-                let seen = word_at(lines, flag).is_some_and(|f| *f & bit != 0);
-                if let Some(best) = word_at(lines, w) {
+                let seen = word_at(words, flag).is_some_and(|f| *f & bit != 0);
+                if let Some(best) = word_at(words, w) {
                     let current = f64::from_bits(*best);
                     if !seen || (max && v > current) || (!max && v < current) {
                         *best = v.to_bits();
                     }
                 }
-                if let Some(flags) = word_at(lines, flag) {
+                if let Some(flags) = word_at(words, flag) {
                     *flags |= bit;
                 }
             }

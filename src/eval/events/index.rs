@@ -18,6 +18,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int32Type, Int64Type};
 use arrow::error::ArrowError;
 
+use super::words::Words;
 use crate::data::BatchSource;
 use crate::eval::EvalError;
 use crate::plan::Plan;
@@ -49,9 +50,11 @@ pub(crate) struct CustomerIndex {
     rows: usize,
     /// The bytes of the strings longer than [`SHORT`].
     long: Vec<u8>,
-    /// Per slot: the packed key (low, high word) and `tag << 32 | row`
-    /// ([`EMPTY`] when free); a power of two long.
-    slots: Vec<[u64; 3]>,
+    /// Per slot, three words: the packed key (low, high) and `tag << 32 | row`
+    /// ([`EMPTY`] when free); a power of two slots long.
+    slots: Words,
+    /// The number of slots minus one.
+    mask: usize,
     /// For each row, the next row with the same key ([`NO_ROW`] at the end);
     /// empty when every key is unique (the usual case).
     next: Vec<u32>,
@@ -115,7 +118,8 @@ impl CustomerIndex {
             packed: Vec::with_capacity(expected),
             rows: 0,
             long: Vec::new(),
-            slots: Vec::new(),
+            slots: Words::zeroed(0),
+            mask: 0,
             next: Vec::new(),
             strings: ahash::RandomState::with_seeds(
                 0x243F_6A88_85A3_08D3,
@@ -166,7 +170,11 @@ impl CustomerIndex {
         let rows = self.packed.len();
         self.rows = rows;
         let capacity = (rows.saturating_mul(3) / 2).max(16).next_power_of_two();
-        self.slots = vec![[0, 0, EMPTY]; capacity];
+        self.slots = Words::zeroed(capacity * 3);
+        self.mask = capacity - 1;
+        for slot in self.slots.as_mut_slice().chunks_exact_mut(3) {
+            slot[2] = EMPTY;
+        }
         for row in 0..rows as u32 {
             if missing.binary_search(&row).is_err() {
                 self.insert(row);
@@ -221,29 +229,29 @@ impl CustomerIndex {
             }
             return;
         }
-        let (hash, packed) = (probe.hash, probe.packed);
-        let mask = self.slots.len() - 1;
+        let (hash, packed, mask) = (probe.hash, probe.packed, self.mask);
+        let slots = self.slots.as_mut_slice();
         let mut at = hash as usize & mask;
-        while self.slots.get(at).is_some_and(|s| s[2] != EMPTY) {
+        while slots.get(at * 3 + 2).is_some_and(|entry| *entry != EMPTY) {
             at = (at + 1) & mask;
         }
-        if let Some(slot) = self.slots.get_mut(at) {
-            *slot = [
+        if let Some(slot) = slots.get_mut(at * 3..at * 3 + 3) {
+            slot.copy_from_slice(&[
                 packed as u64,
                 (packed >> 64) as u64,
                 (hash >> 32) << 32 | u64::from(row),
-            ];
+            ]);
         }
     }
 
     /// The first row whose key is the probe's, or [`NO_ROW`].
     #[inline]
     fn find(&self, probe: Probe<'_>) -> u32 {
-        let mask = self.slots.len().wrapping_sub(1);
+        let (mask, slots) = (self.mask, self.slots.as_slice());
         let tag = probe.hash >> 32;
         let mut at = probe.hash as usize & mask;
         loop {
-            let Some(&[low, high, entry]) = self.slots.get(at) else {
+            let Some(&[low, high, entry]) = slots.get(at * 3..at * 3 + 3) else {
                 return NO_ROW;
             };
             if entry == EMPTY {
@@ -340,7 +348,7 @@ impl CustomerIndex {
     /// several times faster than one probe after another on a table larger
     /// than the caches.
     fn lookup_each<'a>(&self, out: &mut [u32], key: impl Fn(usize) -> Option<Key<'a>>) {
-        let mask = self.slots.len().wrapping_sub(1);
+        let (mask, slots) = (self.mask, self.slots.as_slice());
         let mut keys = [None; CHUNK];
         let mut hashes = [0u64; CHUNK];
         for (c, chunk) in out.chunks_mut(CHUNK).enumerate() {
@@ -361,10 +369,10 @@ impl CustomerIndex {
             // every key's home slot, loaded together (see above)
             let mut seen = 0u64;
             for hash in hashes.iter().take(chunk.len()) {
-                seen ^= self
-                    .slots
-                    .get(*hash as usize & mask)
-                    .map_or(0, |slot| slot[2]);
+                seen ^= slots
+                    .get((*hash as usize & mask) * 3 + 2)
+                    .copied()
+                    .unwrap_or(0);
             }
             std::hint::black_box(seen);
             for (j, row) in chunk.iter_mut().enumerate() {

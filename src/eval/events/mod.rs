@@ -15,6 +15,7 @@
 mod accumulate;
 mod index;
 mod scan;
+mod words;
 
 use arrow::array::ArrayRef;
 
