@@ -211,9 +211,10 @@ impl States {
     /// [`States::new`]), as an Arrow array of the aggregate's canonical type.
     ///
     /// The records are read from the last row backwards, [`FINISH_ROWS`] at a
-    /// time, and the table shrinks behind the reading while the outputs (zeroed
-    /// on allocation, so not yet resident) fill: the peak is about the larger
-    /// of the two, not their sum.
+    /// time, and a heap table shrinks behind the reading while the outputs
+    /// (zeroed on allocation, so not yet resident) fill. A mapped table (on huge
+    /// pages, [`Words`]) is freed whole at the end; the index, freed before
+    /// this, was as large, so the scan stays the peak.
     pub(crate) fn finish(mut self) -> Vec<ArrayRef> {
         let rows = self.rows;
         let mut outputs: Vec<Output> = self
