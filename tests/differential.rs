@@ -29,31 +29,13 @@ use segmint::eval::{self, MemorySource, reference};
 use segmint::plan::{self, PlanOptions};
 use segmint::source::{FileId, Span};
 
+mod support;
+use support::Rng;
+
 const AS_OF: (i32, u32, u32) = (2024, 3, 31);
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(AS_OF.0, AS_OF.1, AS_OF.2).unwrap()
-}
-
-/// A small deterministic generator (xorshift), so one seed rebuilds a whole case.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
 }
 
 fn span() -> Span {

@@ -52,39 +52,14 @@ use segmint::plan::{self, PlanOptions, dates};
 use segmint::source::Sources;
 use segmint::syntax;
 
+mod support;
+use support::Rng;
+
 const DAY: i64 = 86_400_000_000;
 const BATCH_SIZES: [usize; 4] = [1, 7, 1000, 8192];
 const CASES: u64 = 300;
 
 // ───────────────────────────── randomness ─────────────────────────────
-
-/// A small deterministic generator (xorshift), so one seed rebuilds a whole case.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        // splitmix64 scrambles small seeds; xorshift must not start at 0
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 // ───────────────────────────── data ─────────────────────────────
 

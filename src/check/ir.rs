@@ -273,6 +273,15 @@ pub struct EventTable {
     pub span: Span,
 }
 
+impl EventTable {
+    /// Whether the time column holds instants (`timestamp`) rather than dates.
+    pub fn time_is_timestamp(&self) -> bool {
+        self.fields
+            .get(self.time.0 as usize)
+            .is_some_and(|f| f.ty == Type::Timestamp)
+    }
+}
+
 /// A typed expression.
 #[derive(Clone, Debug)]
 pub struct Expr {

@@ -180,17 +180,10 @@ impl<'p> Compiler<'p> {
     /// The event scan of `table`, its filters compiled into a plan of their own
     /// over the table's columns ([`ir::Program::event_schema`]).
     fn finish_scan(self, table: ir::EventsId) -> Result<EventScan> {
-        let events = self
-            .program
-            .events
-            .get(table.0 as usize)
-            .ok_or_else(|| self.invalid(format!("unknown event table #{}", table.0)))?;
+        let events = self.event_table(table)?;
         let schema = self.program.event_schema(events);
         let time = events.time.column();
-        let timestamp = schema
-            .fields
-            .get(time.0 as usize)
-            .is_some_and(|f| f.ty == Type::Timestamp);
+        let timestamp = events.time_is_timestamp();
         let consts = self.consts.into_iter().map(Const::new).collect();
         let filters = Plan {
             as_of: self.options.as_of,
@@ -302,6 +295,14 @@ impl<'p> Compiler<'p> {
             .tiers
             .get(id.0 as usize)
             .ok_or_else(|| self.invalid(format!("reference to an unknown tiers block #{}", id.0)))
+    }
+
+    /// The checked event table `id` (as [`Compiler::segment_def`]).
+    fn event_table(&self, id: ir::EventsId) -> Result<&'p ir::EventTable> {
+        self.program
+            .events
+            .get(id.0 as usize)
+            .ok_or_else(|| self.invalid(format!("unknown event table #{}", id.0)))
     }
 
     /// Whether a segment or tiers block already has its node.
@@ -546,12 +547,12 @@ impl<'p> Compiler<'p> {
                 what: "event fields outside an aggregate".into(),
             });
         };
-        let known = self
-            .program
-            .events
-            .get(table.0 as usize)
-            .is_some_and(|t| (field.0 as usize) < t.fields.len());
-        if !known {
+        if self
+            .event_table(table)?
+            .fields
+            .get(field.0 as usize)
+            .is_none()
+        {
             return Err(self.invalid(format!("unknown event field #{}", field.0)));
         }
         let column = field.column();
@@ -566,15 +567,7 @@ impl<'p> Compiler<'p> {
             return Err(self.invalid("an aggregate inside an aggregate's `where`"));
         }
         let table = aggregate.table;
-        let events = self
-            .program
-            .events
-            .get(table.0 as usize)
-            .ok_or_else(|| self.invalid(format!("unknown event table #{}", table.0)))?;
-        let timestamp = events
-            .fields
-            .get(events.time.0 as usize)
-            .is_some_and(|f| f.ty == Type::Timestamp);
+        let timestamp = self.event_table(table)?.time_is_timestamp();
         let (program, options) = (self.program, self.options);
         let scan = match self.scans.iter().position(|(t, _)| *t == table) {
             Some(i) => i,

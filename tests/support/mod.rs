@@ -1,5 +1,6 @@
-//! Shared test helpers: compile `.seg` text, render diagnostics as plain text, and
-//! one-line type-rule checks over a fixed schema.
+//! Shared test helpers: compile `.seg` text, render diagnostics as plain text,
+//! one-line type-rule checks over a fixed schema, and the deterministic random
+//! generator of the differential tests.
 //!
 //! Each integration test crate includes this with `mod support;` and uses only part of
 //! it, hence the `dead_code` allowance.
@@ -347,5 +348,41 @@ fn literal(l: &ir::Literal) -> String {
         ir::Literal::String(s) => format!("{s:?}"),
         ir::Literal::Date(d) => d.to_string(),
         ir::Literal::Timestamp(us) => format!("ts{us}"),
+    }
+}
+
+/// A small deterministic generator (xorshift), so one seed rebuilds a whole
+/// random test case.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A generator from any seed: splitmix64 scrambles small seeds, and
+    /// xorshift must not start at 0.
+    pub fn new(seed: u64) -> Rng {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// True `percent` times in 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
     }
 }
