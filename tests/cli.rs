@@ -876,6 +876,10 @@ fn bad_event_files_exit_2_naming_file_and_column_and_write_nothing() {
         assert!(stderr.contains(named), "{file}: {stderr}");
         assert!(!stderr.contains("panicked"), "{file}: {stderr}");
         assert!(!written, "{file}: an output file was left behind");
+        let name = file.trim_start_matches("data/").replace('.', "_");
+        let args = ["eval", "--events", &format!("orders={file}")];
+        test.settings()
+            .bind(|| assert_cmd_snapshot!(format!("bad_event_file_{name}"), test.command(&args)));
     }
 }
 
@@ -906,6 +910,9 @@ fn an_event_key_of_another_type_than_the_customer_key_exits_2() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("customer_id"), "{stderr}");
     assert!(!written);
+    let args = ["eval", "--events", "orders=data/float_key.parquet"];
+    test.settings()
+        .bind(|| assert_cmd_snapshot!("bad_event_file_float_key", test.command(&args)));
 }
 
 #[test]
