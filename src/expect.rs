@@ -6,17 +6,20 @@
 //!   percentage bound;
 //! - `disjoint from x`: the number of customers in both (holds when 0);
 //! - `overlap with x …`: customers in both, or their share of this segment's members;
-//! - `lift(…)`: needs per-customer values the engine does not produce yet; reported
-//!   as not measured.
+//! - `lift(x)`: the mean of `x` over the members ÷ its mean over every row; the
+//!   plan computes `x` per customer ([`lift_measures`] lists them, in the order
+//!   [`measure`] reads [`Stats::measures`]). Missing values of `x` are left out
+//!   of both means.
 //!
-//! A measured value that is missing (a share of an empty segment or of no rows) fails,
+//! A measured value that is missing (a share of an empty segment or of no rows; a
+//! lift with no member value, no value at all, or a population mean of 0) fails,
 //! as the language reference says.
 
 use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::check::ir::{Bound, CmpOp, ExpectKind, Program, Quantity, SegmentId};
+use crate::check::ir::{Bound, CmpOp, ExpectKind, Expr, Program, Quantity, SegmentId};
 use crate::source::Span;
 use crate::stats::Stats;
 
@@ -33,6 +36,67 @@ pub struct Outcome {
     pub measured: Option<Measured>,
     /// Whether the expectation holds; `None` when it was not measured.
     pub passed: Option<bool>,
+    /// For `lift`: the means and their ratio.
+    pub lift: Option<Lift>,
+}
+
+/// A measured `lift(x)`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Lift {
+    /// Members' mean ÷ population mean; `None` when either is missing or the
+    /// population mean is 0.
+    pub value: Option<f64>,
+    /// The mean of `x` over the segment's members (missing values left out).
+    pub members_mean: Option<f64>,
+    /// The mean of `x` over every customer.
+    pub population_mean: Option<f64>,
+    /// Members with a value of `x`.
+    pub members: u64,
+    /// Whether the segment has no members at all.
+    pub empty: bool,
+}
+
+impl Lift {
+    fn of(members: crate::stats::Mean, all: crate::stats::Mean, size: u64) -> Lift {
+        let (m, p) = (members.value(), all.value());
+        Lift {
+            value: m.zip(p).filter(|(_, p)| *p != 0.0).map(|(m, p)| m / p),
+            members_mean: m,
+            population_mean: p,
+            members: members.count,
+            empty: size == 0,
+        }
+    }
+
+    /// Why the lift has no value, in words; `None` when it has one.
+    pub fn missing_reason(&self) -> Option<&'static str> {
+        if self.value.is_some() {
+            None
+        } else if self.population_mean.is_none() {
+            Some("no customer has a value")
+        } else if self.empty {
+            Some("the segment has no members")
+        } else if self.members_mean.is_none() {
+            Some("no member has a value")
+        } else {
+            Some("the mean over all customers is 0")
+        }
+    }
+}
+
+/// The argument of every `lift` expectation, in program order: what the plan
+/// must compute per customer ([`crate::plan::PlanOptions::measures`]) for
+/// [`measure`].
+pub fn lift_measures(program: &Program) -> Vec<Expr> {
+    program
+        .segments
+        .iter()
+        .flat_map(|s| &s.expects)
+        .filter_map(|e| match &e.kind {
+            ExpectKind::Lift(x, _) => Some(x.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The forms of `expect`, as measured.
@@ -45,7 +109,7 @@ pub enum Kind {
     Disjoint,
     /// `expect overlap with x …`: customers in both, of this segment's members.
     Overlap,
-    /// `expect lift(…) …`: not measured yet.
+    /// `expect lift(x) …`: members' mean of `x` over everyone's.
     Lift,
 }
 
@@ -62,8 +126,10 @@ pub struct Measured {
 }
 
 /// Every expectation of every segment, in program order. `stats` must hold every
-/// segment of `program` (paused ones too) and the overlap matrix.
+/// segment of `program` (paused ones too), the overlap matrix and the means of
+/// [`lift_measures`].
 pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
+    let mut lifts = stats.measures.iter();
     let index = |id: SegmentId| {
         let name = &program.segment(id).name;
         stats
@@ -75,6 +141,7 @@ pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
     for (i, segment) in program.segments.iter().enumerate() {
         let this = index(SegmentId(u32::try_from(i).unwrap_or(u32::MAX)));
         for expect in &segment.expects {
+            let mut lift = None;
             let (kind, measured, passed) = match &expect.kind {
                 ExpectKind::Size(bound) => {
                     let measured = this.map(|t| size(stats, t));
@@ -88,7 +155,16 @@ pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
                     let measured = this.zip(index(*other)).map(|(t, o)| both(stats, t, o));
                     (Kind::Overlap, measured, measured.map(|m| holds(bound, m)))
                 }
-                ExpectKind::Lift(..) => (Kind::Lift, None, None),
+                ExpectKind::Lift(_, bound) => {
+                    let means = lifts.next();
+                    lift = means.zip(this).map(|(means, t)| {
+                        let members = means.members.get(t).copied().unwrap_or_default();
+                        let size = stats.segments.get(t).map_or(0, |c| c.count);
+                        Lift::of(members, means.all, size)
+                    });
+                    let passed = lift.map(|l| l.value.is_some_and(|v| holds_value(bound, v)));
+                    (Kind::Lift, None, passed)
+                }
             };
             outcomes.push(Outcome {
                 segment: segment.name.clone(),
@@ -96,6 +172,7 @@ pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
                 span: expect.span,
                 measured,
                 passed,
+                lift,
             });
         }
     }
@@ -138,6 +215,20 @@ fn holds(bound: &Bound, measured: Measured) -> bool {
         Bound::Between(low, high) => {
             compare(measured, *low).is_some_and(|o| o != Ordering::Less)
                 && compare(measured, *high).is_some_and(|o| o != Ordering::Greater)
+        }
+    }
+}
+
+/// Whether a plain number (a lift) is within `bound`.
+fn holds_value(bound: &Bound, value: f64) -> bool {
+    let against = |q: Quantity| match q {
+        Quantity::Number(n) | Quantity::Share(n) => value.partial_cmp(&n),
+    };
+    match bound {
+        Bound::Compare(op, quantity) => against(*quantity).is_some_and(|o| op_holds(*op, o)),
+        Bound::Between(low, high) => {
+            against(*low).is_some_and(|o| o != Ordering::Less)
+                && against(*high).is_some_and(|o| o != Ordering::Greater)
         }
     }
 }

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, StringArray};
 use arrow::buffer::BooleanBuffer;
 use arrow::compute::kernels::cast::cast;
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Float64Type};
 use arrow::record_batch::RecordBatch;
 use serde::Serialize;
 
@@ -28,6 +28,9 @@ pub struct Layout {
     pub by: Option<ByColumn>,
     /// Whether to count pairwise overlaps.
     pub overlap: bool,
+    /// `Float64` measure columns (`expect lift(…)`) to average, over all rows and
+    /// over each segment's members.
+    pub measures: Vec<usize>,
 }
 
 /// A tiers block's column.
@@ -68,6 +71,35 @@ pub struct Stats {
     /// Per-segment breakdowns, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Breakdown>,
+    /// Per measure column of the layout: its mean over all rows and over each
+    /// segment's members.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<MeasureMeans>,
+}
+
+/// The sum and number of the present values of a measure over some rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Mean {
+    /// Sum of the present values.
+    pub sum: f64,
+    /// How many values were present (missing ones are left out).
+    pub count: u64,
+}
+
+impl Mean {
+    /// The mean, `None` when no value was present.
+    pub fn value(self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
+/// A measure averaged over every row and over each segment's members.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeasureMeans {
+    /// Over every row.
+    pub all: Mean,
+    /// Over each segment's members, in output order.
+    pub members: Vec<Mean>,
 }
 
 /// A named count and its share.
@@ -162,6 +194,7 @@ pub struct Counter {
     tiers: Vec<HashMap<Option<String>, u64>>,
     overlap: Vec<Vec<u64>>,
     by: Vec<HashMap<Option<String>, u64>>,
+    measures: Vec<MeasureMeans>,
 }
 
 impl Counter {
@@ -182,6 +215,13 @@ impl Counter {
             } else {
                 Vec::new()
             },
+            measures: vec![
+                MeasureMeans {
+                    all: Mean::default(),
+                    members: vec![Mean::default(); n],
+                };
+                layout.measures.len()
+            ],
             layout,
         }
     }
@@ -207,6 +247,20 @@ impl Counter {
             let values = text(batch, by.column)?;
             for (counts, mask) in self.by.iter_mut().zip(&masks) {
                 tally(counts, &values, Some(mask));
+            }
+        }
+        for (means, column) in self.measures.iter_mut().zip(&self.layout.measures) {
+            let values = batch
+                .columns()
+                .get(*column)
+                .and_then(|c| c.as_primitive_opt::<Float64Type>())
+                .ok_or(LayoutError {
+                    column: *column,
+                    expected: "a float column",
+                })?;
+            add_values(&mut means.all, values, None);
+            for (mean, mask) in means.members.iter_mut().zip(&masks) {
+                add_values(mean, values, Some(&definite(mask)));
             }
         }
         Ok(())
@@ -281,7 +335,23 @@ impl Counter {
             tiers,
             overlap,
             by,
+            measures: self.measures,
         }
+    }
+}
+
+/// Adds the present values of `values` (of the rows in `rows`, or all) to `mean`.
+fn add_values(mean: &mut Mean, values: &Float64Array, rows: Option<&BooleanBuffer>) {
+    let present = |i: usize| values.is_valid(i) && !values.value(i).is_nan();
+    let mut add = |i: usize| {
+        if present(i) {
+            mean.sum += values.value(i);
+            mean.count += 1;
+        }
+    };
+    match rows {
+        Some(rows) => rows.set_indices().for_each(&mut add),
+        None => (0..values.len()).for_each(&mut add),
     }
 }
 
@@ -443,6 +513,7 @@ mod tests {
                 column: 4,
                 values: None,
             }),
+            measures: Vec::new(),
             overlap: true,
         }
     }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::progress::Progress;
 use super::{Context, ExitStatus, RunError};
-use crate::check::ir::{FieldId, Program};
+use crate::check::ir::{Expr, FieldId, Program};
 use crate::data::{BatchSource, DataFile, OutputWriter};
 use crate::eval::{self, EvalError};
 use crate::plan::{self, Plan, PlanOptions};
@@ -70,18 +70,29 @@ pub struct Prepared {
     pub key: bool,
 }
 
-/// Compiles the plan (outputs `segments`, or all; carrying `carry`) and opens the data.
+/// What a command wants from a run besides the defaults.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    /// The segments to output (`--segment`); empty: every non-paused one.
+    pub segments: Vec<String>,
+    /// Fields copied into the membership batches.
+    pub carry: Vec<FieldId>,
+    /// Per-customer measures computed after them (`expect lift(…)`).
+    pub measures: Vec<Expr>,
+}
+
+/// Compiles the plan (outputs, carried fields and measures as `wanted`) and opens the data.
 pub fn prepare(
     program: &Program,
     config: &Config,
     input: &Input,
-    segments: &[String],
-    carry: Vec<FieldId>,
+    wanted: Wanted,
 ) -> Result<Prepared, RunError> {
     let options = PlanOptions {
         as_of: super::as_of(input.as_of, config),
-        segments: (!segments.is_empty()).then(|| segments.to_vec()),
-        carry,
+        segments: (!wanted.segments.is_empty()).then_some(wanted.segments),
+        carry: wanted.carry,
+        measures: wanted.measures,
     };
     let plan = plan::compile(program, &options)?;
     let path = super::data_path(input.data.clone(), config)?;
@@ -218,7 +229,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
+    let wanted = Wanted {
+        segments: args.segments.clone(),
+        ..Wanted::default()
+    };
+    let prepared = prepare(&program, &config, &args.input, wanted)?;
     match &args.output {
         Some(path) => {
             let mut writer = OutputWriter::create(path, prepared.plan.membership_schema())?;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, Prepared, execute, prepare};
+use super::eval::{Input, Prepared, Wanted, execute, prepare};
 use super::output::{Table, percent};
 use super::overlap;
 use super::{Context, ExitStatus, RunError};
@@ -74,7 +74,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         Some(By::Field(id)) => vec![*id],
         _ => Vec::new(),
     };
-    let prepared = prepare(&program, &config, &args.input, &[], carry)?;
+    let wanted = Wanted {
+        carry,
+        ..Wanted::default()
+    };
+    let prepared = prepare(&program, &config, &args.input, wanted)?;
     let as_of = prepared.plan.as_of();
     let counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
     let stats = count(prepared, counter, context)?;
@@ -149,6 +153,10 @@ pub(super) fn counter(program: &Program, plan: &Plan, overlap: bool, by: Option<
         }
     }
     layout.by = by.and_then(|by| by_column(program, plan, &layout, by));
+    let first_measure = 1 + plan.outputs().len() + plan.carry().len();
+    layout.measures = (0..plan.measures().len())
+        .map(|i| first_measure + i)
+        .collect();
     Counter::new(layout)
 }
 

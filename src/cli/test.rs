@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, prepare};
+use super::eval::{Input, Wanted, prepare};
 use super::output::{Align, Table, percent};
 use super::{Context, ExitStatus, RunError};
 use crate::diagnostic::render::Location;
-use crate::expect::{self, Kind, Measured, Outcome};
+use crate::expect::{self, Kind, Lift, Measured, Outcome};
 use crate::source::Sources;
 
 /// Arguments of `segmint test`.
@@ -48,8 +48,12 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let all: Vec<String> = program.segments.iter().map(|s| s.name.clone()).collect();
-    let prepared = prepare(&program, &config, &args.input, &all, Vec::new())?;
+    let wanted = Wanted {
+        segments: program.segments.iter().map(|s| s.name.clone()).collect(),
+        measures: expect::lift_measures(&program),
+        ..Wanted::default()
+    };
+    let prepared = prepare(&program, &config, &args.input, wanted)?;
     let as_of = prepared.plan.as_of();
     let counter = super::stats::counter(&program, &prepared.plan, true, None);
     let stats = super::stats::count(prepared, counter, context)?;
@@ -63,7 +67,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     if report.not_measured > 0 {
         writeln!(
             context.stderr,
-            "warning: {} not measured: `lift` needs per-customer values the engine does not compute yet",
+            "warning: {} not measured",
             expectations(report.not_measured)
         )?;
     }
@@ -103,6 +107,8 @@ struct Line {
     line: usize,
     passed: Option<bool>,
     measured: Option<Measured>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lift: Option<Lift>,
 }
 
 impl Report {
@@ -168,6 +174,7 @@ impl Line {
             line: at.line,
             passed: outcome.passed,
             measured: outcome.measured,
+            lift: outcome.lift,
         }
     }
 }
@@ -181,8 +188,12 @@ fn result(passed: Option<bool>) -> String {
     .into()
 }
 
-/// The measured value in words: `2 of 6 (33.3%)`, `2 in both`.
+/// The measured value in words: `2 of 6 (33.3%)`, `2 in both`,
+/// `lift 2.41 (members 532.1, everyone 220.5)`.
 fn shown(line: &Line) -> String {
+    if let Some(lift) = &line.lift {
+        return shown_lift(lift);
+    }
     let Some(m) = line.measured else {
         return "not measured".into();
     };
@@ -195,5 +206,31 @@ fn shown(line: &Line) -> String {
             percent(m.count, m.of)
         ),
         Kind::Size | Kind::Lift => format!("{} of {} ({})", m.count, m.of, percent(m.count, m.of)),
+    }
+}
+
+/// `lift 2.41 (members 532.1, everyone 220.5)`, or why there is no lift.
+pub(super) fn shown_lift(lift: &Lift) -> String {
+    let mean = |m: Option<f64>| m.map_or("-".to_string(), number);
+    let means = format!(
+        "members {}, everyone {}",
+        mean(lift.members_mean),
+        mean(lift.population_mean)
+    );
+    match (lift.value, lift.missing_reason()) {
+        (Some(value), _) => format!("lift {} ({means})", number(value)),
+        (None, Some(reason)) => format!("no lift: {reason} ({means})"),
+        (None, None) => format!("no lift ({means})"),
+    }
+}
+
+/// A number with up to 2 decimals and thousands left as they are (`2.41`, `1532.1`).
+pub(super) fn number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
     }
 }

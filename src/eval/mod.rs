@@ -159,7 +159,12 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub(crate) fn new(plan: &Plan, options: RunOptions) -> Prepared {
-        let roots: Vec<_> = plan.outputs().iter().map(|o| o.node).collect();
+        let roots: Vec<_> = plan
+            .outputs()
+            .iter()
+            .map(|o| o.node)
+            .chain(plan.measures().iter().copied())
+            .collect();
         let needed = exec::closure(plan, &roots);
         let key = plan.schema().key;
         let key_read = plan
@@ -223,6 +228,9 @@ impl Prepared {
         for (i, id) in plan.carry().iter().enumerate() {
             columns.push(self.passthrough(batch, *id, first_carry + i)?);
         }
+        for node in plan.measures() {
+            columns.push(measure_column(&exec.operand(*node)?, batch.num_rows())?);
+        }
         Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
     }
 
@@ -247,8 +255,24 @@ impl Prepared {
     }
 }
 
+/// A measure's values as one `Float64` entry per row (a constant repeated).
+fn measure_column(operand: &operand::Operand, rows: usize) -> Result<ArrayRef, ArrowError> {
+    let values = if operand.is_scalar() {
+        let first = arrow::array::UInt32Array::from(vec![0u32; rows]);
+        arrow::compute::take(operand.array().as_ref(), &first, None)?
+    } else {
+        Arc::clone(operand.array())
+    };
+    if values.data_type() == &DataType::Float64 {
+        Ok(values)
+    } else {
+        cast(&values, &DataType::Float64)
+    }
+}
+
 impl Plan {
-    /// The membership table's schema: key, segments, tiers, carried fields.
+    /// The membership table's schema: key, segments, tiers, carried fields, then
+    /// the measures (`Float64`, missing where the measure is).
     /// Key and carried columns are marked nullable whatever the schema says, so a
     /// stray missing value in the data is written as such instead of failing.
     pub fn membership_schema(&self) -> SchemaRef {
@@ -265,6 +289,10 @@ impl Plan {
             });
         }
         fields.extend(self.carry().iter().map(|id| field_of(*id)));
+        fields.extend(
+            (0..self.measures().len())
+                .map(|i| Field::new(format!("measure {i}"), DataType::Float64, true)),
+        );
         Arc::new(Schema::new(fields))
     }
 

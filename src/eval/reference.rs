@@ -11,7 +11,9 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, RecordBatch, StringArray,
+};
 use arrow::compute::{cast, concat};
 use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use chrono::{Datelike, NaiveDate};
@@ -91,6 +93,9 @@ pub fn evaluate_with_events(
     for field in &options.carry {
         columns.push(canonical(&raw, program, *field)?);
     }
+    for measure in &options.measures {
+        columns.push(interp.measure(measure)?);
+    }
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
@@ -136,6 +141,10 @@ fn output_schema(program: &ir::Program, options: &PlanOptions, outputs: &[Out]) 
         });
     }
     fields.extend(options.carry.iter().map(|id| field_of(*id)));
+    fields.extend(
+        (0..options.measures.len())
+            .map(|i| Field::new(format!("measure {i}"), DataType::Float64, true)),
+    );
     Arc::new(Schema::new(fields))
 }
 
@@ -407,6 +416,19 @@ impl Interp<'_> {
                 Arc::new(StringArray::from(labels))
             }
         })
+    }
+
+    /// A numeric expression per row, as floats (missing stays missing).
+    fn measure(&mut self, e: &Expr) -> R<ArrayRef> {
+        let mut values = Vec::with_capacity(self.rows.len());
+        for row in 0..self.rows.len() {
+            values.push(match self.eval(e, row)? {
+                Value::Int(i) => Some(i as f64),
+                Value::Float(f) => Some(f),
+                _ => None,
+            });
+        }
+        Ok(Arc::new(Float64Array::from(values)))
     }
 
     fn tier(&mut self, id: ir::TierId, row: usize) -> R<Option<String>> {

@@ -41,7 +41,15 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
             node,
         });
     }
-    c.finish(outputs, &options.carry)
+    let mut measures = Vec::with_capacity(options.measures.len());
+    for (i, measure) in options.measures.iter().enumerate() {
+        let owner = format!("expect lift #{}", i + 1);
+        let saved = std::mem::replace(&mut c.owner, owner);
+        let node = c.value(measure);
+        c.owner = saved;
+        measures.push(node?);
+    }
+    c.finish(outputs, &options.carry, measures)
 }
 
 /// The segments to output, in program order.
@@ -124,7 +132,12 @@ impl<'p> Compiler<'p> {
         }
     }
 
-    fn finish(self, outputs: Vec<Output>, carry: &[ir::FieldId]) -> Result<Plan> {
+    fn finish(
+        self,
+        outputs: Vec<Output>,
+        carry: &[ir::FieldId],
+        measures: Vec<NodeId>,
+    ) -> Result<Plan> {
         let key = self.program.schema.key;
         let mut columns = vec![key];
         columns.extend(self.fields.iter().copied().filter(|f| *f != key));
@@ -152,6 +165,7 @@ impl<'p> Compiler<'p> {
             stats,
             outputs,
             carry: carry.to_vec(),
+            measures,
             segment_roots: {
                 let mut roots: Vec<(SegmentId, NodeId)> = self.segments.into_iter().collect();
                 roots.sort();
@@ -195,6 +209,7 @@ impl<'p> Compiler<'p> {
             stats: Vec::new(),
             outputs: Vec::new(),
             carry: Vec::new(),
+            measures: Vec::new(),
             tier_labels: Vec::new(),
             segment_roots: Vec::new(),
             aggregates: Vec::new(),

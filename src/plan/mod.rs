@@ -34,6 +34,10 @@ pub struct PlanOptions {
     /// Fields copied unchanged into the membership table after the segment and
     /// tier columns (e.g. the field of `stats --by FIELD`).
     pub carry: Vec<ir::FieldId>,
+    /// Per-customer numbers computed after the carried fields, one `Float64`
+    /// column each (`measure 0`, `measure 1`, …): the arguments of `expect
+    /// lift(…)`, which may look past the as-of date (`within next`).
+    pub measures: Vec<ir::Expr>,
 }
 
 impl PlanOptions {
@@ -43,6 +47,7 @@ impl PlanOptions {
             as_of,
             segments: None,
             carry: Vec::new(),
+            measures: Vec::new(),
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct Plan {
     pub(crate) stats: Vec<Stat>,
     pub(crate) outputs: Vec<Output>,
     pub(crate) carry: Vec<ir::FieldId>,
+    /// The nodes of [`PlanOptions::measures`], in order.
+    pub(crate) measures: Vec<NodeId>,
     pub(crate) tier_labels: Vec<Vec<String>>,
     /// Every compiled segment (outputs and the segments they refer to), in program order.
     pub(crate) segment_roots: Vec<(ir::SegmentId, String, NodeId)>,
@@ -187,6 +194,12 @@ impl Plan {
     /// The carried fields, appended after the outputs.
     pub fn carry(&self) -> &[ir::FieldId] {
         &self.carry
+    }
+
+    /// The measures' nodes ([`PlanOptions::measures`]), output after the
+    /// carried fields as `Float64` columns.
+    pub fn measures(&self) -> &[NodeId] {
+        &self.measures
     }
 
     /// The arena; children come before parents.
