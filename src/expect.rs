@@ -84,13 +84,14 @@ impl Lift {
     }
 }
 
-/// The argument of every `lift` expectation, in program order: what the plan
-/// must compute per customer ([`crate::plan::PlanOptions::measures`]) for
-/// [`measure`].
-pub fn lift_measures(program: &Program) -> Vec<Expr> {
+/// The argument of every `lift` expectation of the segments `measured` keeps, in
+/// program order: what the plan must compute per customer
+/// ([`crate::plan::PlanOptions::measures`]) for [`measure`].
+pub fn lift_measures(program: &Program, measured: &dyn Fn(&str) -> bool) -> Vec<Expr> {
     program
         .segments
         .iter()
+        .filter(|s| measured(&s.name))
         .flat_map(|s| &s.expects)
         .filter_map(|e| match &e.kind {
             ExpectKind::Lift(x, _) => Some(x.clone()),
@@ -125,9 +126,9 @@ pub struct Measured {
     pub of: u64,
 }
 
-/// Every expectation of every segment, in program order. `stats` must hold every
-/// segment of `program` (paused ones too), the overlap matrix and the means of
-/// [`lift_measures`].
+/// Every expectation of the segments in `stats`, in program order. `stats` must
+/// hold the segments those expectations name, the overlap matrix and the means of
+/// [`lift_measures`] of the same segments.
 pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
     let mut lifts = stats.measures.iter();
     let index = |id: SegmentId| {
@@ -140,6 +141,9 @@ pub fn measure(program: &Program, stats: &Stats) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for (i, segment) in program.segments.iter().enumerate() {
         let this = index(SegmentId(u32::try_from(i).unwrap_or(u32::MAX)));
+        if this.is_none() {
+            continue;
+        }
         for expect in &segment.expects {
             let mut lift = None;
             let (kind, measured, passed) = match &expect.kind {

@@ -56,6 +56,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backtest;
+pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod data;

@@ -36,17 +36,17 @@ pub struct Args {
 pub struct Input {
     /// The customer table (default: `data` from segmint.toml).
     #[arg(long, value_name = "FILE")]
-    data: Option<PathBuf>,
+    pub(super) data: Option<PathBuf>,
     /// Relative dates count from this day (default: `as_of` from segmint.toml, else today in UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
-    as_of: Option<NaiveDate>,
+    pub(super) as_of: Option<NaiveDate>,
     /// An event table's file (repeatable; default: `[events]` in segmint.toml).
     #[arg(long = "events", value_name = "NAME=FILE", value_parser = parse_events_arg)]
-    events: Vec<(String, PathBuf)>,
+    pub(super) events: Vec<(String, PathBuf)>,
 }
 
 /// `NAME=FILE`.
-fn parse_events_arg(text: &str) -> Result<(String, PathBuf), String> {
+pub(super) fn parse_events_arg(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => {
             Ok((name.to_string(), PathBuf::from(path)))

@@ -7,6 +7,7 @@
 //! asked, `2` the command could not run ([`RunError`]). Diagnostics are rendered
 //! here, at the edge; colour only when the stream is a terminal.
 
+mod backtest;
 mod check;
 mod eval;
 mod explain;
@@ -58,6 +59,8 @@ enum Command {
     Stats(stats::Args),
     /// Check every `expect` line against the data.
     Test(test::Args),
+    /// Evaluate segments and expectations at a series of past as-of dates.
+    Backtest(backtest::Args),
     /// Write a generated sample customer table.
     Sample(sample::Args),
 }
@@ -155,6 +158,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
         Command::Test(args) => test::run(args, context),
+        Command::Backtest(args) => backtest::run(args, context),
         Command::Sample(args) => sample::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));

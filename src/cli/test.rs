@@ -50,7 +50,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     };
     let wanted = Wanted {
         segments: program.segments.iter().map(|s| s.name.clone()).collect(),
-        measures: expect::lift_measures(&program),
+        measures: expect::lift_measures(&program, &|_| true),
         ..Wanted::default()
     };
     let prepared = prepare(&program, &config, &args.input, wanted)?;

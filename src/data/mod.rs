@@ -29,7 +29,7 @@ mod write;
 pub use coerce::canonical_type;
 pub use error::DataError;
 pub use read::DataFile;
-pub use write::OutputWriter;
+pub use write::{OutputWriter, write_whole};
 
 /// The file formats, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -356,6 +356,26 @@ fn join_list(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
 }
 
 /// A temporary file removed on drop unless `keep` is set.
+/// Writes `bytes` to `path` whole or not at all: into a temporary file in the
+/// same folder, renamed over `path` once complete (reports, charts).
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(DataError::OutputFolderMissing {
+            path: path.to_path_buf(),
+            folder,
+        });
+    }
+    let mut temp = TempFile::next_to(path, &folder);
+    std::fs::write(&temp.path, bytes).map_err(|e| write_io(path, e))?;
+    std::fs::rename(&temp.path, path).map_err(|e| write_io(path, e))?;
+    temp.keep = true;
+    Ok(())
+}
+
 struct TempFile {
     path: PathBuf,
     keep: bool,

@@ -21,6 +21,7 @@ mod operand;
 mod pipeline;
 mod population;
 pub mod reference;
+mod series;
 mod values;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use events::Step;
 pub(crate) use kernels::definite;
 pub use memory::MemorySource;
 pub use population::Population;
+pub use series::Series;
 
 /// Why evaluation stopped (exit code 2: the data could not be evaluated).
 #[derive(Debug, thiserror::Error)]

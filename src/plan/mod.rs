@@ -259,6 +259,25 @@ impl Plan {
             .map_or(&[], |labels| labels.as_slice())
     }
 
+    /// Whether `other` has the same nodes, literals and patterns (so the same
+    /// node ids compute the same values): e.g. the filters of one event table
+    /// compiled at two as-of dates, equal unless a filter has a relative date.
+    pub fn same_arena(&self, other: &Plan) -> bool {
+        self.nodes == other.nodes
+            && self.consts.len() == other.consts.len()
+            && self
+                .consts
+                .iter()
+                .zip(&other.consts)
+                .all(|(a, b)| a.lit == b.lit)
+            && self.patterns.len() == other.patterns.len()
+            && self
+                .patterns
+                .iter()
+                .zip(&other.patterns)
+                .all(|(a, b)| a.text == b.text && a.regex.is_some() == b.regex.is_some())
+    }
+
     /// The position of a field in [`Plan::columns`].
     pub fn column_index(&self, field: ir::FieldId) -> Option<usize> {
         self.columns.iter().position(|f| *f == field)

@@ -207,6 +207,22 @@ impl States {
         self.words.as_slice().get(at).copied().unwrap_or(0)
     }
 
+    /// Each aggregate's value for every customer row so far, the state kept
+    /// for more events ([`States::finish`] without giving the table up).
+    pub(crate) fn values(&self) -> Vec<ArrayRef> {
+        let mut outputs: Vec<Output> = self
+            .layouts
+            .iter()
+            .map(|layout| Output::new(&layout.kind, self.rows))
+            .collect();
+        for row in 0..self.rows {
+            for (layout, output) in self.layouts.iter().zip(outputs.iter_mut()) {
+                output.set(row, layout, |w| self.word(row, w));
+            }
+        }
+        outputs.into_iter().map(Output::into_array).collect()
+    }
+
     /// Each aggregate's value for every customer row (in the order given to
     /// [`States::new`]), as an Arrow array of the aggregate's canonical type.
     ///

@@ -13,6 +13,7 @@
 //! per-row code with [`crate::eval::reference`], which stays an independent oracle.
 
 mod accumulate;
+mod history;
 mod index;
 mod scan;
 mod words;
@@ -23,6 +24,7 @@ use crate::data::BatchSource;
 use crate::eval::EvalError;
 use crate::plan::{Aggregate, Plan, ScanId};
 use accumulate::States;
+pub(crate) use history::History;
 use index::CustomerIndex;
 
 /// What a long pass reports as it goes, for progress displays.

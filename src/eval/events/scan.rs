@@ -92,7 +92,11 @@ const SPLIT_AT: usize = 2 * 1024;
 /// [`CustomerIndex::lookup`], the two halves of a large batch on two threads:
 /// a lookup waits on memory more than it computes, and the decoding threads
 /// leave room.
-fn lookup(index: &CustomerIndex, keys: &ArrayRef, rows: &mut [u32]) -> Result<(), ArrowError> {
+pub(super) fn lookup(
+    index: &CustomerIndex,
+    keys: &ArrayRef,
+    rows: &mut [u32],
+) -> Result<(), ArrowError> {
     if rows.len() < 2 * SPLIT_AT {
         return index.lookup(keys, rows);
     }
@@ -120,7 +124,11 @@ fn input<'a>(
 
 /// Each event's time as `i64` (days for a date column, µs for a timestamp);
 /// an event without a time gets [`NO_ROW`] as its row: it is left out.
-fn read_times(time: &ArrayRef, out: &mut Vec<i64>, rows: &mut [u32]) -> Result<(), ArrowError> {
+pub(super) fn read_times(
+    time: &ArrayRef,
+    out: &mut Vec<i64>,
+    rows: &mut [u32],
+) -> Result<(), ArrowError> {
     out.clear();
     match time.data_type() {
         DataType::Date32 => out.extend(

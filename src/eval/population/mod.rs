@@ -68,6 +68,16 @@ impl Population {
         on_step: &mut dyn FnMut(Step<'_>),
     ) -> std::result::Result<Population, EvalError> {
         let aggregated = events::compute(plan, source, events, on_step)?;
+        Population::with_aggregated(plan, source, aggregated)
+    }
+
+    /// The population once the aggregates are computed: the statistics, one
+    /// pass per level over `source`.
+    pub(crate) fn with_aggregated(
+        plan: &Plan,
+        source: &dyn BatchSource,
+        aggregated: events::Aggregated,
+    ) -> std::result::Result<Population, EvalError> {
         let mut population = Population {
             stats: (0..plan.stats().len()).map(|_| None).collect(),
             aggregates: aggregated.values,
