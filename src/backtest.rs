@@ -184,6 +184,9 @@ pub struct Changes {
     dates: usize,
 }
 
+/// Customers (entered, exited) since the date before; `None` at the first date.
+pub type Moved = Option<(u64, u64)>;
+
 /// A row in no tier.
 const NO_LABEL: u16 = u16::MAX;
 
@@ -275,7 +278,7 @@ impl Changes {
     /// Ends the current date: its entered/exited counts per segment (in column
     /// order) and per tiers block and label (labels in order, then "no tier"),
     /// `None` for the first date. The next batches start the next date.
-    pub fn finish_date(&mut self) -> (Vec<Option<(u64, u64)>>, Vec<Vec<Option<(u64, u64)>>>) {
+    pub fn finish_date(&mut self) -> (Vec<Moved>, Vec<Vec<Moved>>) {
         let first = self.dates == 0;
         self.dates += 1;
         let segments = self

@@ -2,7 +2,7 @@
 //! code (0 ok, 1 the segments or data fail, 2 the command could not run). Each
 //! snapshot records the exit code, stdout and stderr; temp paths show as `[TMP]`.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -927,4 +927,319 @@ fn explain_shows_each_aggregate_with_its_filter_and_resolved_time_range() {
 "#,
     );
     snapshot!(test, test.command(&["explain", "app_recent"]));
+}
+
+// ----- history: lift and backtest -------------------------------------------------
+
+const HISTORY_SEG: &str = r#"events orders {
+  key customer_id
+  time placed_at: date
+  amount: float
+}
+
+/// Ordered in the last 60 days.
+segment recent_buyers {
+  where exists(orders within last 60 days)
+  expect lift(sum(orders.amount within next 60 days)) >= 1.5
+}
+
+/// Two orders or more, ever.
+segment repeat_buyers {
+  where count(orders) >= 2
+  expect size >= 1
+}
+
+/// Reads a customer field: not faithful history.
+segment german_buyers {
+  where country = "DE" and count(orders) >= 1
+}
+"#;
+
+// c1 buys every month from January to June 2026 (10 each), c3 in February and May
+// (50 each), c5 once in March (5), c4 only in July (after every as-of date)
+const HISTORY_ORDERS: &str = "\
+customer_id,placed_at,amount
+c1,2026-01-15,10
+c1,2026-02-15,10
+c1,2026-03-15,10
+c1,2026-04-15,10
+c1,2026-05-15,10
+c1,2026-06-15,10
+c3,2026-02-10,50
+c3,2026-05-10,50
+c5,2026-03-20,5
+c4,2026-07-10,80
+c9,2026-03-01,1
+";
+
+fn history_project() -> CliTest {
+    CliTest::project(&[
+        ("segments/history.seg", HISTORY_SEG),
+        ("data/orders.csv", HISTORY_ORDERS),
+    ])
+}
+
+const BACKTEST: &[&str] = &[
+    "backtest",
+    "--events",
+    "orders=data/orders.csv",
+    "--from",
+    "2026-01-31",
+    "--to",
+    "2026-04-30",
+    "--every",
+    "month",
+    "--segment",
+    "recent_buyers",
+    "--segment",
+    "repeat_buyers",
+    "--segment",
+    "german_buyers",
+];
+
+fn backtest_args(extra: &[&'static str]) -> Vec<&'static str> {
+    BACKTEST.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn test_measures_lift_with_future_windows() {
+    let test = history_project();
+    snapshot!(
+        test,
+        test.command(&[
+            "test",
+            "--events",
+            "orders=data/orders.csv",
+            "--as-of",
+            "2026-03-31"
+        ])
+    );
+}
+
+#[test]
+fn backtest_table_shows_sizes_changes_and_expectations_per_date() {
+    let test = history_project();
+    snapshot!(test, test.command(&backtest_args(&[])));
+}
+
+#[test]
+fn backtest_csv() {
+    let test = history_project();
+    snapshot!(test, test.command(&backtest_args(&["--format", "csv"])));
+}
+
+#[test]
+fn backtest_json() {
+    let test = history_project();
+    snapshot!(test, test.command(&backtest_args(&["--format", "json"])));
+}
+
+#[test]
+fn backtest_markdown_has_a_mermaid_chart() {
+    let test = history_project();
+    snapshot!(
+        test,
+        test.command(&backtest_args(&["--format", "markdown"]))
+    );
+}
+
+#[test]
+fn backtest_agrees_with_eval_at_each_date() {
+    let test = history_project();
+    let (code, stdout, stderr) = run_for(&test, &backtest_args(&["--format", "csv"]));
+    // (an expectation fails at the first date: exit 1)
+    assert_eq!(code, Some(1), "{stderr}");
+    for as_of in ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"] {
+        let args = [
+            "stats",
+            "--events",
+            "orders=data/orders.csv",
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+        ];
+        let (code, stats, stderr) = run_for(&test, &args);
+        assert_eq!(code, Some(0), "{stderr}");
+        let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+        for segment in stats["segments"].as_array().unwrap() {
+            let name = segment["name"].as_str().unwrap();
+            if !["recent_buyers", "repeat_buyers", "german_buyers"].contains(&name) {
+                continue;
+            }
+            let count = segment["count"].as_u64().unwrap();
+            let line = format!("{as_of},segment,{name},,{count},");
+            assert!(stdout.contains(&line), "{line} not in\n{stdout}");
+        }
+    }
+}
+
+#[test]
+fn backtest_writes_the_report_and_a_chart_that_renders() {
+    let test = history_project();
+    let (code, stdout, stderr) = run_for(
+        &test,
+        &backtest_args(&[
+            "--output",
+            "report.json",
+            "--format",
+            "json",
+            "--chart",
+            "sizes.svg",
+        ]),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&test.read("report.json")).unwrap();
+    assert_eq!(report["dates"].as_array().unwrap().len(), 4);
+    let svg = test.read("sizes.svg");
+    assert_eq!(svg.matches("<polyline").count(), 3, "{svg}");
+    for name in [
+        "recent_buyers",
+        "repeat_buyers",
+        "german_buyers",
+        "2026-02-28",
+    ] {
+        assert!(svg.contains(name), "{name} not in the chart");
+    }
+    let Some(png) = render_png(&test.path("sizes.svg"), &test.path("sizes.png")) else {
+        return;
+    };
+    let image = decode_png(&png);
+    let (width, height, coloured) = image;
+    assert!(width >= 600 && height >= 300, "{width}×{height}");
+    // lines, legend and labels: a good share of the picture is neither white nor grey
+    assert!(coloured > 2_000, "only {coloured} coloured pixels");
+}
+
+/// `rsvg-convert` (Debian's librsvg2-bin, installed by .ci/run): the PNG bytes, or
+/// `None` (with a message) on a machine without it, except in CI.
+fn render_png(svg: &std::path::Path, png: &std::path::Path) -> Option<Vec<u8>> {
+    let status = Command::new("rsvg-convert")
+        .arg("-o")
+        .arg(png)
+        .arg(svg)
+        .status();
+    match status {
+        Ok(status) => {
+            assert!(status.success(), "rsvg-convert failed on the chart");
+            Some(std::fs::read(png).unwrap())
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("rsvg-convert is missing; .ci/run installs librsvg2-bin")
+        }
+        Err(_) => {
+            eprintln!("skipped: rsvg-convert is not installed (apt-get install librsvg2-bin)");
+            None
+        }
+    }
+}
+
+/// Width, height and the number of strongly coloured pixels of a PNG.
+fn decode_png(bytes: &[u8]) -> (u32, u32, usize) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = &buffer[..info.buffer_size()];
+    let coloured = pixels
+        .chunks(channels)
+        .filter(|p| {
+            let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+            let spread = r.max(g).max(b) - r.min(g).min(b);
+            spread > 60 && (channels < 4 || p[3] > 128)
+        })
+        .count();
+    (info.width, info.height, coloured)
+}
+
+#[test]
+fn backtest_from_after_to_exits_2() {
+    let test = history_project();
+    snapshot!(
+        test,
+        test.command(&[
+            "backtest",
+            "--events",
+            "orders=data/orders.csv",
+            "--from",
+            "2026-05-01",
+            "--to",
+            "2026-01-01",
+            "--every",
+            "day"
+        ])
+    );
+}
+
+#[test]
+fn backtest_of_more_than_10000_dates_exits_2() {
+    let test = history_project();
+    snapshot!(
+        test,
+        test.command(&[
+            "backtest",
+            "--events",
+            "orders=data/orders.csv",
+            "--from",
+            "1990-01-01",
+            "--to",
+            "2026-01-01",
+            "--every",
+            "day"
+        ])
+    );
+}
+
+#[test]
+fn backtest_unknown_step_exits_2() {
+    let test = history_project();
+    snapshot!(
+        test,
+        test.command(&[
+            "backtest",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-01",
+            "--every",
+            "fortnight"
+        ])
+    );
+}
+
+#[test]
+fn backtest_chart_must_be_svg() {
+    let test = history_project();
+    snapshot!(
+        test,
+        test.command(&backtest_args(&["--chart", "sizes.png"]))
+    );
+}
+
+#[test]
+fn lift_over_a_measure_missing_for_everyone_fails_and_says_why() {
+    let seg = r#"events orders {
+  key customer_id
+  time placed_at: date
+  amount: float?
+}
+
+segment buyers {
+  where count(orders) >= 1
+  expect lift(avg(orders.amount within next 7 days)) >= 1
+}
+"#;
+    let test = CliTest::project(&[
+        ("segments/history.seg", seg),
+        (
+            "data/orders.csv",
+            "customer_id,placed_at,amount\nc1,2026-01-01,\n",
+        ),
+    ]);
+    snapshot!(
+        test,
+        test.command(&["test", "--events", "orders=data/orders.csv"])
+    );
 }
