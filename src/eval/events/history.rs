@@ -87,6 +87,35 @@ struct Carried {
     added: usize,
 }
 
+impl Carried {
+    /// A state for every lane without a window over the series, if any.
+    fn of(lanes: &Lanes<'_>, rows: usize) -> Option<Carried> {
+        let mut keys: Vec<usize> = lanes
+            .per_date
+            .iter()
+            .flatten()
+            .filter(|(_, _, range)| range.from == i64::MIN)
+            .map(|(_, key, _)| *key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            return None;
+        }
+        let specs: Vec<Aggregate> = keys
+            .iter()
+            .filter_map(|k| lanes.keys.get(*k))
+            .map(spec_of)
+            .collect();
+        let refs: Vec<&Aggregate> = specs.iter().collect();
+        Some(Carried {
+            keys,
+            states: States::new(&refs, rows),
+            added: 0,
+        })
+    }
+}
+
 /// The cut points of time: every range start and every range end + 1, sorted.
 /// Bucket `b` holds the times `t` with `b` cut points at or below `t`.
 struct Buckets {
@@ -265,6 +294,20 @@ impl TableHistory {
         let at = positions(&columns);
         let no_statistics = Population::default();
         let mut stored: Vec<Bucket> = (0..buckets.count()).map(|_| Bucket::default()).collect();
+        let mut carried = Carried::of(&lanes, index.rows());
+        let keep = lanes.kept_buckets(&buckets, carried.is_some());
+        if let Some(carried) = carried.as_mut() {
+            carried.added = keep.start;
+        }
+        let carried_keys: Vec<LaneKey> = carried
+            .as_ref()
+            .map(|c| {
+                c.keys
+                    .iter()
+                    .filter_map(|k| lanes.keys.get(*k).cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
 
         on_step(Step::Started {
             what: scan.name(),
@@ -273,6 +316,7 @@ impl TableHistory {
         let mut left_out = 0u64;
         let mut rows = Vec::new();
         let mut times = Vec::new();
+        let mut early = Vec::new();
         for batch in source.batches(&columns)? {
             let batch = batch?;
             let key = batch.column(position(&at, &batch, scan.schema.key)?);
@@ -302,40 +346,37 @@ impl TableHistory {
             let measures = lanes
                 .measures
                 .iter()
-                .map(|m| Ok(batch.column(position(&at, &batch, *m)?)))
-                .collect::<Result<Vec<&ArrayRef>, ArrowError>>()?;
-            store(&mut stored, &buckets, &rows, &times, &measures, &masks)?;
+                .map(|m| Ok(Arc::clone(batch.column(position(&at, &batch, *m)?))))
+                .collect::<Result<Vec<ArrayRef>, ArrowError>>()?;
+            let bucket_of: Vec<usize> = times.iter().map(|t| buckets.of(*t)).collect();
+            // events before every window and within every date's cut-off go
+            // straight into the carried state: they are never needed again
+            if let Some(carried) = carried.as_mut()
+                && keep.start > 0
+            {
+                early.clear();
+                early.extend(rows.iter().zip(&bucket_of).map(|(row, bucket)| {
+                    if *bucket < keep.start { *row } else { NO_ROW }
+                }));
+                let keys: Vec<&LaneKey> = carried_keys.iter().collect();
+                let batch_lanes = lanes_of(&keys, &measures, &masks)?;
+                carried.states.update(index, &early, &times, &batch_lanes);
+            }
+            store(
+                &mut stored,
+                &keep,
+                &bucket_of,
+                &rows,
+                &times,
+                &measures,
+                &masks,
+            )?;
             on_step(Step::Rows(batch.num_rows()));
         }
         on_step(Step::Finished);
         for bucket in &mut stored {
             bucket.freeze();
         }
-        let carried_keys: Vec<usize> = {
-            let mut keys: Vec<usize> = lanes
-                .per_date
-                .iter()
-                .flatten()
-                .filter(|(_, _, range)| range.from == i64::MIN)
-                .map(|(_, key, _)| *key)
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            keys
-        };
-        let carried = (!carried_keys.is_empty()).then(|| {
-            let specs: Vec<Aggregate> = carried_keys
-                .iter()
-                .filter_map(|k| lanes.keys.get(*k))
-                .map(spec_of)
-                .collect();
-            let refs: Vec<&Aggregate> = specs.iter().collect();
-            Carried {
-                keys: carried_keys,
-                states: States::new(&refs, index.rows()),
-                added: 0,
-            }
-        });
         Ok((
             TableHistory {
                 buckets,
@@ -435,28 +476,35 @@ fn apply(
     if bucket.rows.is_empty() {
         return Ok(());
     }
+    let lanes = lanes_of(keys, &bucket.frozen_measures, &bucket.frozen_masks)?;
+    states.update(index, &bucket.rows, &bucket.times, &lanes);
+    Ok(())
+}
+
+/// What each lane key reads from events whose stored measures and filter masks
+/// are `measures` and `masks`. Buckets select the time range, so the lanes'
+/// own range is everything.
+fn lanes_of<'a>(
+    keys: &[&LaneKey],
+    measures: &'a [ArrayRef],
+    masks: &'a [BooleanBuffer],
+) -> Result<Vec<Lane<'a>>, ArrowError> {
     let everything = TimeRange {
         from: i64::MIN,
         to: i64::MAX,
     };
-    let lanes = keys
-        .iter()
+    keys.iter()
         .map(|key| {
             let input = match (key.function, key.measure) {
                 (AggregateFn::First | AggregateFn::Last, _) => Input::Time,
-                (_, Some(m)) => match bucket.frozen_measures.get(m) {
+                (_, Some(m)) => match measures.get(m) {
                     Some(column) => Input::measure(column)?,
                     None => return Err(missing("measure")),
                 },
                 (_, None) => Input::None,
             };
             let filter = match key.mask {
-                Some(m) => Some(
-                    bucket
-                        .frozen_masks
-                        .get(m)
-                        .ok_or_else(|| missing("filter"))?,
-                ),
+                Some(m) => Some(masks.get(m).ok_or_else(|| missing("filter"))?),
                 None => None,
             };
             Ok(Lane {
@@ -465,9 +513,7 @@ fn apply(
                 input,
             })
         })
-        .collect::<Result<Vec<_>, ArrowError>>()?;
-    states.update(index, &bucket.rows, &bucket.times, &lanes);
-    Ok(())
+        .collect()
 }
 
 fn missing(what: &str) -> ArrowError {
@@ -489,24 +535,26 @@ fn spec_of(key: &LaneKey) -> Aggregate {
     }
 }
 
-/// Appends one batch's events (those with a customer) to their buckets.
+/// Appends one batch's events (those with a customer, in a kept bucket) to
+/// their buckets (`bucket_of[i]`: event `i`'s).
 fn store(
     stored: &mut [Bucket],
-    buckets: &Buckets,
+    keep: &std::ops::Range<usize>,
+    bucket_of: &[usize],
     rows: &[u32],
     times: &[i64],
-    measures: &[&ArrayRef],
+    measures: &[ArrayRef],
     masks: &[BooleanBuffer],
 ) -> Result<(), ArrowError> {
     let inputs = measures
         .iter()
-        .map(|m| Input::measure(m))
+        .map(Input::measure)
         .collect::<Result<Vec<_>, _>>()?;
-    for (i, (&row, &time)) in rows.iter().zip(times).enumerate() {
-        if row == NO_ROW {
+    for (i, ((&row, &time), &b)) in rows.iter().zip(times).zip(bucket_of).enumerate() {
+        if row == NO_ROW || !keep.contains(&b) {
             continue;
         }
-        let Some(bucket) = stored.get_mut(buckets.of(time)) else {
+        let Some(bucket) = stored.get_mut(b) else {
             continue;
         };
         if bucket.measures.is_empty() && !measures.is_empty() {
@@ -591,6 +639,33 @@ impl<'p> Lanes<'p> {
             lanes.per_date.push(wanted);
         }
         Ok(lanes)
+    }
+
+    /// The buckets kept after the scan. Before them: events no window of any
+    /// date reaches and within every date's cut-off, added to the carried
+    /// state as they are read (or, without carried lanes, not needed at all).
+    /// After them: events after every range's end, never needed.
+    fn kept_buckets(&self, buckets: &Buckets, carried: bool) -> std::ops::Range<usize> {
+        let ranges = || self.per_date.iter().flatten().map(|(_, _, r)| *r);
+        let first_window = ranges()
+            .filter(|r| r.from != i64::MIN)
+            .map(|r| buckets.covering(r).start)
+            .min()
+            .unwrap_or(usize::MAX);
+        let first_cut_off = self
+            .per_date
+            .iter()
+            .flatten()
+            .map(|(_, _, r)| *r)
+            .find(|r| r.from == i64::MIN)
+            .map_or(usize::MAX, |r| buckets.covering(r).end);
+        let start = if carried {
+            first_window.min(first_cut_off)
+        } else {
+            first_window
+        };
+        let end = ranges().map(|r| buckets.covering(r).end).max().unwrap_or(0);
+        start.min(end)..end
     }
 
     /// The index of `filters` among the distinct filter plans.
