@@ -132,39 +132,22 @@ pub(crate) struct States {
 impl States {
     /// Fresh state (all zero: no events) for `aggregates` over `rows` customers.
     pub(crate) fn new(aggregates: &[&Aggregate], rows: usize) -> States {
-        let kinds: Vec<Kind> = aggregates.iter().map(|a| kind_of(a)).collect();
-        let flags = kinds.iter().filter(|k| needs_flag(k)).count();
-        let mut word = flags.div_ceil(64);
-        let mut flag = 0usize;
-        let mut layouts = Vec::with_capacity(kinds.len());
-        for kind in kinds {
-            let at = (flag / 64, 1u64 << (flag % 64));
-            if needs_flag(&kind) {
-                flag += 1;
-            }
-            let words = match kind {
-                Kind::Exists => 0,
-                Kind::SumInt | Kind::Avg => 2,
-                _ => 1,
-            };
-            layouts.push(Layout {
-                kind,
-                word,
-                flag: at,
-            });
-            word += words;
-        }
-        let stride = if word <= 8 {
-            word.max(1).next_power_of_two()
-        } else {
-            word.div_ceil(8) * 8
-        };
+        let (layouts, stride) = layouts_of(aggregates);
         States {
             words: Words::zeroed(rows.saturating_mul(stride)),
             stride,
             rows,
             layouts,
         }
+    }
+
+    /// Row `row`'s record.
+    fn record(&self, row: usize) -> &[u64] {
+        let at = row * self.stride;
+        self.words
+            .as_slice()
+            .get(at..at + self.stride)
+            .unwrap_or_default()
     }
 
     /// Adds one batch: `rows[i]` is event `i`'s first customer row ([`NO_ROW`]:
@@ -207,22 +190,6 @@ impl States {
         self.words.as_slice().get(at).copied().unwrap_or(0)
     }
 
-    /// Each aggregate's value for every customer row so far, the state kept
-    /// for more events ([`States::finish`] without giving the table up).
-    pub(crate) fn values(&self) -> Vec<ArrayRef> {
-        let mut outputs: Vec<Output> = self
-            .layouts
-            .iter()
-            .map(|layout| Output::new(&layout.kind, self.rows))
-            .collect();
-        for row in 0..self.rows {
-            for (layout, output) in self.layouts.iter().zip(outputs.iter_mut()) {
-                output.set(row, layout, |w| self.word(row, w));
-            }
-        }
-        outputs.into_iter().map(Output::into_array).collect()
-    }
-
     /// Each aggregate's value for every customer row (in the order given to
     /// [`States::new`]), as an Arrow array of the aggregate's canonical type.
     ///
@@ -250,6 +217,152 @@ impl States {
             end = start;
         }
         outputs.into_iter().map(Output::into_array).collect()
+    }
+}
+
+/// Where each of `aggregates` keeps its state in a record, and the record's
+/// stride in words (flag words first).
+fn layouts_of(aggregates: &[&Aggregate]) -> (Vec<Layout>, usize) {
+    let kinds: Vec<Kind> = aggregates.iter().map(|a| kind_of(a)).collect();
+    let flags = kinds.iter().filter(|k| needs_flag(k)).count();
+    let mut word = flags.div_ceil(64);
+    let mut flag = 0usize;
+    let mut layouts = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        let at = (flag / 64, 1u64 << (flag % 64));
+        if needs_flag(&kind) {
+            flag += 1;
+        }
+        let words = words_of(&kind);
+        layouts.push(Layout {
+            kind,
+            word,
+            flag: at,
+        });
+        word += words;
+    }
+    let stride = if word <= 8 {
+        word.max(1).next_power_of_two()
+    } else {
+        word.div_ceil(8) * 8
+    };
+    (layouts, stride)
+}
+
+/// Words of state besides the flag.
+fn words_of(kind: &Kind) -> usize {
+    match kind {
+        Kind::Exists => 0,
+        Kind::SumInt | Kind::Avg => 2,
+        _ => 1,
+    }
+}
+
+/// Where a grouped computation starts each customer: from zero, or, for some
+/// aggregates, from a state accumulated earlier (`slots[k]`: the aggregate of
+/// `states` that aggregate `k` continues).
+pub(crate) struct Start<'a> {
+    /// The earlier state.
+    pub(crate) states: &'a States,
+    /// Per aggregate of the grouped computation, its slot in `states`.
+    pub(crate) slots: Vec<Option<usize>>,
+}
+
+/// Every aggregate of `aggregates` for customer rows `rows`, from events grouped
+/// by customer: row `r`'s events are `offsets[r]..offsets[r + 1]` (in file
+/// order) of `times` and of the lanes' inputs and filters. Each row's record is
+/// built in a small buffer that stays in the cache, so this reads the events
+/// once, in order, with no random access.
+pub(crate) fn grouped(
+    aggregates: &[&Aggregate],
+    lanes: &[Lane<'_>],
+    start: Option<&Start<'_>>,
+    offsets: &[u32],
+    times: &[i64],
+) -> Vec<ArrayRef> {
+    let rows = offsets.len().saturating_sub(1);
+    let (layouts, stride) = layouts_of(aggregates);
+    let half = rows / 2;
+    let part = |range: std::ops::Range<usize>| {
+        grouped_part(&layouts, stride, lanes, start, offsets, times, range)
+    };
+    let (mut first, second) = if rows >= 2 * GROUPED_SPLIT {
+        rayon::join(|| part(0..half), || part(half..rows))
+    } else {
+        (part(0..rows), Vec::new())
+    };
+    for (a, b) in first.iter_mut().zip(second) {
+        a.append(b);
+    }
+    first.into_iter().map(Output::into_array).collect()
+}
+
+/// Rows per half below which [`grouped`] runs on one thread.
+const GROUPED_SPLIT: usize = 16 * 1024;
+
+fn grouped_part(
+    layouts: &[Layout],
+    stride: usize,
+    lanes: &[Lane<'_>],
+    start: Option<&Start<'_>>,
+    offsets: &[u32],
+    times: &[i64],
+    range: std::ops::Range<usize>,
+) -> Vec<Output> {
+    let len = range.len();
+    let first = range.start;
+    let mut outputs: Vec<Output> = layouts.iter().map(|l| Output::new(&l.kind, len)).collect();
+    let mut record = vec![0u64; stride];
+    for row in range {
+        record.fill(0);
+        if let Some(start) = start {
+            let from = start.states.record(row);
+            for (layout, slot) in layouts.iter().zip(&start.slots) {
+                if let Some(source) = slot.and_then(|k| start.states.layouts.get(k)) {
+                    copy_state(from, source, &mut record, layout);
+                }
+            }
+        }
+        let events = offsets.get(row).copied().unwrap_or(0) as usize
+            ..offsets.get(row + 1).copied().unwrap_or(0) as usize;
+        for i in events {
+            let Some(&time) = times.get(i) else {
+                break;
+            };
+            for (lane, layout) in lanes.iter().zip(layouts) {
+                if !lane.range.contains(time) {
+                    continue;
+                }
+                if let Some(filter) = lane.filter
+                    && !filter.value(i)
+                {
+                    continue;
+                }
+                apply(&mut record, 0, layout, lane.input, i, time);
+            }
+        }
+        for (layout, output) in layouts.iter().zip(outputs.iter_mut()) {
+            output.set(row - first, layout, |w| record.get(w).copied().unwrap_or(0));
+        }
+    }
+    outputs
+}
+
+/// Copies one aggregate's state (its words and flag) between records of two layouts.
+fn copy_state(from: &[u64], source: &Layout, to: &mut [u64], target: &Layout) {
+    for k in 0..words_of(&source.kind) {
+        if let (Some(value), Some(slot)) = (from.get(source.word + k), to.get_mut(target.word + k))
+        {
+            *slot = *value;
+        }
+    }
+    if needs_flag(&source.kind)
+        && from
+            .get(source.flag.0)
+            .is_some_and(|f| f & source.flag.1 != 0)
+        && let Some(flags) = to.get_mut(target.flag.0)
+    {
+        *flags |= target.flag.1;
     }
 }
 
@@ -320,6 +433,27 @@ impl Output {
             (Output::Int(values, ok) | Output::Timestamp(values, ok), Value::Int(v)) => {
                 store(values, row, v);
                 store(ok, row, valid);
+            }
+            _ => {}
+        }
+    }
+
+    /// `other`'s rows after this one's.
+    fn append(&mut self, other: Output) {
+        match (self, other) {
+            (Output::Bool(a), Output::Bool(b)) => a.extend(b),
+            (Output::Int(a, x), Output::Int(b, y))
+            | (Output::Timestamp(a, x), Output::Timestamp(b, y)) => {
+                a.extend(b);
+                x.extend(y);
+            }
+            (Output::Date(a, x), Output::Date(b, y)) => {
+                a.extend(b);
+                x.extend(y);
+            }
+            (Output::Float(a, x), Output::Float(b, y)) => {
+                a.extend(b);
+                x.extend(y);
             }
             _ => {}
         }

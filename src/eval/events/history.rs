@@ -1,37 +1,31 @@
 //! Event aggregates at a series of as-of dates, from one scan per event table
 //! (`segmint backtest`).
 //!
-//! The plans of a series come from one program compiled at each date, so their
-//! aggregates differ only in their time ranges (and, rarely, in how identical
-//! aggregates were merged, or in a filter with a relative date). Every range is
-//! whole days, so the ends of all ranges cut time into a few *buckets*
-//! ([`Buckets`]), and each (date, aggregate) range is a run of consecutive
-//! buckets. The scan stores each event once, in its bucket (in file order);
-//! then, date by date:
-//! - aggregates without a window (only the as-of cut-off) live in one
-//!   [`States`] per table that is carried from date to date: each date adds the
-//!   buckets between the previous cut-off and its own, so every event is added
-//!   once over the whole series;
-//! - aggregates with a window (`within last|next`) start from zero at each
-//!   date and add the buckets of their window.
+//! The plans of a series come from one program compiled at ascending dates, so
+//! their aggregates differ only in their time ranges (and, rarely, in how
+//! identical aggregates were merged, or in a filter with a relative date). The
+//! scan keeps the events some date needs, grouped by customer ([`Grouped`]: the
+//! customer's events contiguous, in file order); then each date computes every
+//! aggregate customer by customer, reading the events once, in order, with the
+//! customer's state in a small buffer ([`accumulate::grouped`]). Events older
+//! than every window and every cut-off are not kept: the scan adds them to a
+//! base state ([`States`]) that the aggregates without a window start from.
 //!
-//! A customer's events are added bucket by bucket, so a float `sum` adds them
-//! in time-bucket order and, within a bucket, in file order: the same order as
-//! `eval` when the file is in time order (the usual export), which may differ
-//! in the last bit otherwise (docs/backtest.md).
+//! A float `sum`/`avg` without a window adds those old events first, then the
+//! customer's kept events in file order: the same order as `eval` when the
+//! event file is in time order (the usual export), else it may differ in the
+//! last bit (docs/backtest.md).
 //!
-//! Memory is the events kept (key row, time, measures, filter bits: about 20
-//! bytes an event) plus one evaluation's state.
+//! Memory: the kept events (time, measures, filter bits: about 17 bytes each)
+//! and one base state; no per-date state beyond one date's outputs.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanBufferBuilder, Float64Array, Int64Array};
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::buffer::{BooleanBuffer, NullBuffer};
-use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
 
-use super::accumulate::{Input, Lane, States};
+use super::accumulate::{self, Input, Lane, Start, States};
 use super::index::{CustomerIndex, NO_ROW};
 use super::scan::{lookup, read_times};
 use super::{Aggregated, Step};
@@ -42,10 +36,8 @@ use crate::eval::{EvalError, Population};
 use crate::plan::{Aggregate, NodeId, Plan, TimeRange};
 use crate::syntax::ast::AggregateFn;
 
-/// The events of every table a series of plans reads, bucketed, and the
-/// carried state of the aggregates without a window.
+/// The events of every table a series of plans reads, grouped by customer.
 pub(crate) struct History {
-    index: CustomerIndex,
     tables: Vec<TableHistory>,
     /// Per event table of the program: events left out.
     left_out: Vec<u64>,
@@ -53,157 +45,60 @@ pub(crate) struct History {
     aggregates_per_date: Vec<usize>,
 }
 
-/// One event table's events and lanes.
+/// One event table's kept events and what each date computes from them.
 struct TableHistory {
-    buckets: Buckets,
-    stored: Vec<Bucket>,
-    /// The distinct things aggregated ([`LaneKey`]), with or without a window.
+    grouped: Grouped,
+    /// The distinct things aggregated ([`LaneKey`]).
     keys: Vec<LaneKey>,
     /// Per date: each aggregate of that date's plan over this table, as
     /// (aggregate id in the plan, lane key, range).
     per_date: Vec<Vec<(usize, usize, TimeRange)>>,
-    /// The lanes without a window, carried from date to date.
-    carried: Option<Carried>,
+    /// The state of the lanes without a window over the events not kept, and
+    /// the lane key of each of its aggregates.
+    base: Option<(States, Vec<usize>)>,
 }
 
 /// What an aggregate computes, apart from its time range.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct LaneKey {
     function: AggregateFn,
-    /// Index into [`TableHistory`]'s stored measures.
+    /// Index into the stored measures.
     measure: Option<usize>,
     /// Index into the stored filter masks.
     mask: Option<usize>,
     ty: Type,
 }
 
-/// The state of the lanes without a window: all of them count events up to the
-/// current date's cut-off.
-struct Carried {
-    /// Lane keys in the state's order.
-    keys: Vec<usize>,
-    states: States,
-    /// Buckets already added.
-    added: usize,
-}
-
-impl Carried {
-    /// A state for every lane without a window over the series, if any.
-    fn of(lanes: &Lanes<'_>, rows: usize) -> Option<Carried> {
-        let mut keys: Vec<usize> = lanes
-            .per_date
-            .iter()
-            .flatten()
-            .filter(|(_, _, range)| range.from == i64::MIN)
-            .map(|(_, key, _)| *key)
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        if keys.is_empty() {
-            return None;
-        }
-        let specs: Vec<Aggregate> = keys
-            .iter()
-            .filter_map(|k| lanes.keys.get(*k))
-            .map(spec_of)
-            .collect();
-        let refs: Vec<&Aggregate> = specs.iter().collect();
-        Some(Carried {
-            keys,
-            states: States::new(&refs, rows),
-            added: 0,
-        })
-    }
-}
-
-/// The cut points of time: every range start and every range end + 1, sorted.
-/// Bucket `b` holds the times `t` with `b` cut points at or below `t`.
-struct Buckets {
-    cuts: Vec<i64>,
-}
-
-impl Buckets {
-    fn new(ranges: impl Iterator<Item = TimeRange>) -> Buckets {
-        let mut cuts = Vec::new();
-        for range in ranges {
-            if range.from != i64::MIN {
-                cuts.push(range.from);
-            }
-            if let Some(after) = range.to.checked_add(1) {
-                cuts.push(after);
-            }
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
-        Buckets { cuts }
-    }
-
-    fn count(&self) -> usize {
-        self.cuts.len() + 1
-    }
-
-    fn of(&self, time: i64) -> usize {
-        self.cuts.partition_point(|c| *c <= time)
-    }
-
-    /// The buckets a range covers (its ends are cut points).
-    fn covering(&self, range: TimeRange) -> std::ops::Range<usize> {
-        let first = if range.from == i64::MIN {
-            0
-        } else {
-            self.of(range.from)
-        };
-        first..self.of(range.to) + 1
-    }
-}
-
-/// The events of one bucket, in file order, as the lanes read them.
+/// Kept events grouped by customer row: row `r`'s are `offsets[r]..offsets[r + 1]`.
 #[derive(Default)]
-struct Bucket {
+struct Grouped {
+    offsets: Vec<u32>,
+    times: Vec<i64>,
+    measures: Vec<ArrayRef>,
+    masks: Vec<BooleanBuffer>,
+}
+
+/// Kept events in file order while the file is read, by block of customer rows.
+struct Kept {
+    blocks: Vec<Block>,
+}
+
+/// Rows per block: a block's events are grouped on their own, so the grouping
+/// needs little memory beyond the events.
+const BLOCK_BITS: u32 = 16;
+
+#[derive(Default)]
+struct Block {
     rows: Vec<u32>,
     times: Vec<i64>,
-    measures: Vec<MeasureColumn>,
-    masks: Vec<BooleanBufferBuilder>,
-    /// Filled by [`Bucket::freeze`].
-    frozen_measures: Vec<ArrayRef>,
-    frozen_masks: Vec<BooleanBuffer>,
-}
-
-/// A stored measure column while it fills.
-enum MeasureColumn {
-    Int(Vec<i64>, BooleanBufferBuilder),
-    Float(Vec<f64>, BooleanBufferBuilder),
-}
-
-impl Bucket {
-    fn freeze(&mut self) {
-        let nulls = |valid: &mut BooleanBufferBuilder| {
-            let buffer = NullBuffer::new(valid.finish());
-            (buffer.null_count() > 0).then_some(buffer)
-        };
-        self.frozen_measures = std::mem::take(&mut self.measures)
-            .into_iter()
-            .map(|m| -> ArrayRef {
-                match m {
-                    MeasureColumn::Int(values, mut valid) => {
-                        Arc::new(Int64Array::new(values.into(), nulls(&mut valid)))
-                    }
-                    MeasureColumn::Float(values, mut valid) => {
-                        Arc::new(Float64Array::new(values.into(), nulls(&mut valid)))
-                    }
-                }
-            })
-            .collect();
-        self.frozen_masks = self.masks.iter_mut().map(|m| m.finish()).collect();
-        self.masks.clear();
-        self.rows.shrink_to_fit();
-        self.times.shrink_to_fit();
-    }
+    /// Per measure: raw values (an `i64`, or an `f64`'s bits) and validity.
+    measures: Vec<(Vec<u64>, Vec<bool>)>,
+    masks: Vec<Vec<bool>>,
 }
 
 impl History {
-    /// Scans each event table that `plans` read once, keeping its events in
-    /// buckets. `plans` are one program compiled at ascending as-of dates.
+    /// Scans each event table that `plans` read once. `plans` are one program
+    /// compiled at ascending as-of dates.
     pub(crate) fn scan(
         plans: &[Plan],
         customers: &dyn BatchSource,
@@ -235,7 +130,6 @@ impl History {
             tables.push(history);
         }
         Ok(History {
-            index,
             tables,
             left_out,
             aggregates_per_date: plans.iter().map(|p| p.aggregates().len()).collect(),
@@ -248,12 +142,12 @@ impl History {
     }
 
     /// Every aggregate of the plan of date `date` (an index into the plans
-    /// given to [`History::scan`]). Dates must be asked for in ascending order.
-    pub(crate) fn at(&mut self, date: usize) -> Result<Aggregated, EvalError> {
+    /// given to [`History::scan`]).
+    pub(crate) fn at(&self, date: usize) -> Result<Aggregated, EvalError> {
         let count = self.aggregates_per_date.get(date).copied().unwrap_or(0);
         let mut values: Vec<Option<ArrayRef>> = vec![None; count];
-        for table in &mut self.tables {
-            for (id, array) in table.at(date, &self.index)? {
+        for table in &self.tables {
+            for (id, array) in table.at(date)? {
                 if let Some(slot) = values.get_mut(id) {
                     *slot = Some(array);
                 }
@@ -279,7 +173,6 @@ impl TableHistory {
         on_step: &mut dyn FnMut(Step<'_>),
     ) -> Result<(TableHistory, u64), EvalError> {
         let lanes = Lanes::of(plans, table)?;
-        let buckets = Buckets::new(lanes.per_date.iter().flatten().map(|(_, _, r)| *r));
         let scan = lanes.scan;
         let columns = {
             let mut columns = vec![scan.schema.key, scan.time];
@@ -293,21 +186,22 @@ impl TableHistory {
         };
         let at = positions(&columns);
         let no_statistics = Population::default();
-        let mut stored: Vec<Bucket> = (0..buckets.count()).map(|_| Bucket::default()).collect();
-        let mut carried = Carried::of(&lanes, index.rows());
-        let keep = lanes.kept_buckets(&buckets, carried.is_some());
-        if let Some(carried) = carried.as_mut() {
-            carried.added = keep.start;
-        }
-        let carried_keys: Vec<LaneKey> = carried
-            .as_ref()
-            .map(|c| {
-                c.keys
-                    .iter()
-                    .filter_map(|k| lanes.keys.get(*k).cloned())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let base_keys = lanes.cut_off_keys();
+        let mut base = (!base_keys.is_empty()).then(|| {
+            let specs: Vec<Aggregate> = base_keys
+                .iter()
+                .filter_map(|k| lanes.keys.get(*k))
+                .map(spec_of)
+                .collect();
+            let refs: Vec<&Aggregate> = specs.iter().collect();
+            States::new(&refs, index.rows())
+        });
+        let base_lane_keys: Vec<&LaneKey> = base_keys
+            .iter()
+            .filter_map(|k| lanes.keys.get(*k))
+            .collect();
+        let keep = lanes.kept_times(base.is_some());
+        let mut kept = Kept { blocks: Vec::new() };
 
         on_step(Step::Started {
             what: scan.name(),
@@ -316,7 +210,7 @@ impl TableHistory {
         let mut left_out = 0u64;
         let mut rows = Vec::new();
         let mut times = Vec::new();
-        let mut early = Vec::new();
+        let mut old = Vec::new();
         for batch in source.batches(&columns)? {
             let batch = batch?;
             let key = batch.column(position(&at, &batch, scan.schema.key)?);
@@ -348,153 +242,241 @@ impl TableHistory {
                 .iter()
                 .map(|m| Ok(Arc::clone(batch.column(position(&at, &batch, *m)?))))
                 .collect::<Result<Vec<ArrayRef>, ArrowError>>()?;
-            let bucket_of: Vec<usize> = times.iter().map(|t| buckets.of(*t)).collect();
-            // events before every window and within every date's cut-off go
-            // straight into the carried state: they are never needed again
-            if let Some(carried) = carried.as_mut()
-                && keep.start > 0
-            {
-                early.clear();
-                early.extend(rows.iter().zip(&bucket_of).map(|(row, bucket)| {
-                    if *bucket < keep.start { *row } else { NO_ROW }
-                }));
-                let keys: Vec<&LaneKey> = carried_keys.iter().collect();
-                let batch_lanes = lanes_of(&keys, &measures, &masks)?;
-                carried.states.update(index, &early, &times, &batch_lanes);
+            if let Some(base) = base.as_mut() {
+                old.clear();
+                old.extend(
+                    rows.iter().zip(&times).map(
+                        |(row, time)| {
+                            if *time < keep.from { *row } else { NO_ROW }
+                        },
+                    ),
+                );
+                let batch_lanes = lanes_of(&base_lane_keys, &measures, &masks, None)?;
+                base.update(index, &old, &times, &batch_lanes);
             }
-            store(
-                &mut stored,
-                &keep,
-                &bucket_of,
-                &rows,
-                &times,
-                &measures,
-                &masks,
-            )?;
+            kept.add(&keep, &rows, &times, &measures, &masks)?;
             on_step(Step::Rows(batch.num_rows()));
         }
         on_step(Step::Finished);
-        for bucket in &mut stored {
-            bucket.freeze();
-        }
+        let types: Vec<bool> = (0..lanes.measures.len())
+            .map(|m| lanes.measure_is_int(m))
+            .collect();
+        let grouped = kept.group(index, &types, lanes.masks.len())?;
         Ok((
             TableHistory {
-                buckets,
-                stored,
+                grouped,
                 keys: lanes.keys,
                 per_date: lanes.per_date,
-                carried,
+                base: base.map(|states| (states, base_keys)),
             },
             left_out,
         ))
     }
 
     /// This table's aggregates at `date`, as (aggregate id in that date's plan, values).
-    fn at(
-        &mut self,
-        date: usize,
-        index: &CustomerIndex,
-    ) -> Result<Vec<(usize, ArrayRef)>, EvalError> {
+    fn at(&self, date: usize) -> Result<Vec<(usize, ArrayRef)>, EvalError> {
         let Some(wanted) = self.per_date.get(date) else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::with_capacity(wanted.len());
-        // the carried lanes: add the buckets up to this date's cut-off
-        let cut_off = wanted
+        let keys: Vec<&LaneKey> = wanted
             .iter()
-            .find(|(_, _, range)| range.from == i64::MIN)
-            .map(|(_, _, range)| *range);
-        if let (Some(range), Some(carried)) = (cut_off, self.carried.as_mut()) {
-            let upto = self.buckets.covering(range).end;
-            let keys: Vec<&LaneKey> = carried
-                .keys
+            .filter_map(|(_, key, _)| self.keys.get(*key))
+            .collect();
+        let specs: Vec<Aggregate> = keys.iter().map(|k| spec_of(k)).collect();
+        let refs: Vec<&Aggregate> = specs.iter().collect();
+        let ranges: Vec<TimeRange> = wanted.iter().map(|(_, _, r)| *r).collect();
+        let lanes = lanes_of(
+            &keys,
+            &self.grouped.measures,
+            &self.grouped.masks,
+            Some(&ranges),
+        )?;
+        let start = self.base.as_ref().map(|(states, base_keys)| Start {
+            states,
+            slots: wanted
                 .iter()
-                .filter_map(|k| self.keys.get(*k))
-                .collect();
-            for bucket in self.stored.get(carried.added..upto).unwrap_or_default() {
-                apply(&mut carried.states, index, bucket, &keys)?;
-            }
-            carried.added = carried.added.max(upto);
-            let values = carried.states.values();
-            for (id, key, range) in wanted {
-                if range.from != i64::MIN {
-                    continue;
-                }
-                let slot = carried.keys.iter().position(|k| k == key);
-                if let Some(array) = slot.and_then(|s| values.get(s)) {
-                    out.push((*id, Arc::clone(array)));
-                }
-            }
-        }
-        // the windowed lanes: one fresh state per window
-        let mut windows: HashMap<(i64, i64), Vec<(usize, usize)>> = HashMap::new();
-        for (id, key, range) in wanted {
-            if range.from != i64::MIN {
-                windows
-                    .entry((range.from, range.to))
-                    .or_default()
-                    .push((*id, *key));
-            }
-        }
-        let mut windows: Vec<_> = windows.into_iter().collect();
-        windows.sort_by_key(|(range, _)| *range);
-        for ((from, to), members) in windows {
-            let mut keys: Vec<usize> = members.iter().map(|(_, k)| *k).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let specs: Vec<Aggregate> = keys
-                .iter()
-                .filter_map(|k| self.keys.get(*k))
-                .map(spec_of)
-                .collect();
-            let refs: Vec<&Aggregate> = specs.iter().collect();
-            let mut states = States::new(&refs, index.rows());
-            let lane_keys: Vec<&LaneKey> = keys.iter().filter_map(|k| self.keys.get(*k)).collect();
-            let covered = self.buckets.covering(TimeRange { from, to });
-            for bucket in self.stored.get(covered).unwrap_or_default() {
-                apply(&mut states, index, bucket, &lane_keys)?;
-            }
-            let values = states.finish();
-            for (id, key) in members {
-                let slot = keys.iter().position(|k| *k == key);
-                if let Some(array) = slot.and_then(|s| values.get(s)) {
-                    out.push((id, Arc::clone(array)));
-                }
-            }
-        }
-        Ok(out)
+                .map(|(_, key, range)| {
+                    (range.from == i64::MIN)
+                        .then(|| base_keys.iter().position(|k| k == key))
+                        .flatten()
+                })
+                .collect(),
+        });
+        let values = accumulate::grouped(
+            &refs,
+            &lanes,
+            start.as_ref(),
+            &self.grouped.offsets,
+            &self.grouped.times,
+        );
+        Ok(wanted.iter().map(|(id, _, _)| *id).zip(values).collect())
     }
 }
 
-/// Adds a bucket's events to `states` (whose aggregates are `keys`, in order).
-fn apply(
-    states: &mut States,
-    index: &CustomerIndex,
-    bucket: &Bucket,
-    keys: &[&LaneKey],
-) -> Result<(), EvalError> {
-    if bucket.rows.is_empty() {
-        return Ok(());
+impl Kept {
+    /// Appends one batch's kept events (with a customer, in `keep`) to their blocks.
+    fn add(
+        &mut self,
+        keep: &TimeRange,
+        rows: &[u32],
+        times: &[i64],
+        measures: &[ArrayRef],
+        masks: &[BooleanBuffer],
+    ) -> Result<(), ArrowError> {
+        let inputs = measures
+            .iter()
+            .map(Input::measure)
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, (&row, &time)) in rows.iter().zip(times).enumerate() {
+            if row == NO_ROW || !keep.contains(time) {
+                continue;
+            }
+            let b = (row >> BLOCK_BITS) as usize;
+            if self.blocks.len() <= b {
+                self.blocks.resize_with(b + 1, Block::default);
+            }
+            let Some(block) = self.blocks.get_mut(b) else {
+                continue;
+            };
+            if block.measures.len() < inputs.len() {
+                block.measures = inputs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+            }
+            if block.masks.len() < masks.len() {
+                block.masks = masks.iter().map(|_| Vec::new()).collect();
+            }
+            block.rows.push(row);
+            block.times.push(time);
+            for ((values, valid), input) in block.measures.iter_mut().zip(&inputs) {
+                let (value, present) = match input {
+                    Input::Int(ints) => (ints.value(i) as u64, ints.is_valid(i)),
+                    Input::Float(floats) => (floats.value(i).to_bits(), floats.is_valid(i)),
+                    Input::None | Input::Time => return Err(missing("measure")),
+                };
+                values.push(value);
+                valid.push(present);
+            }
+            for (bits, mask) in block.masks.iter_mut().zip(masks) {
+                bits.push(mask.value(i));
+            }
+        }
+        Ok(())
     }
-    let lanes = lanes_of(keys, &bucket.frozen_measures, &bucket.frozen_masks)?;
-    states.update(index, &bucket.rows, &bucket.times, &lanes);
-    Ok(())
+
+    /// Groups the kept events by customer row (every row of a duplicated key
+    /// gets its key's events), block by block, freeing each block once placed.
+    /// `int[m]`: whether measure `m` is an int column.
+    fn group(
+        self,
+        index: &CustomerIndex,
+        int: &[bool],
+        masks: usize,
+    ) -> Result<Grouped, EvalError> {
+        let rows = index.rows();
+        let mut counts = vec![0u32; rows + 1];
+        for block in &self.blocks {
+            for &row in &block.rows {
+                index.each_row(row, |r| {
+                    if let Some(c) = counts.get_mut(r + 1) {
+                        *c = c.saturating_add(1);
+                    }
+                });
+            }
+        }
+        let mut total = 0u64;
+        for c in counts.iter_mut() {
+            total += u64::from(*c);
+            *c = u32::try_from(total).map_err(|_| {
+                EvalError::Output(format!(
+                    "a backtest keeps at most {} events of one table; this one has more",
+                    u32::MAX
+                ))
+            })?;
+        }
+        let offsets = counts;
+        let events = total as usize;
+        let mut cursor: Vec<u32> = offsets.clone();
+        let mut times = vec![0i64; events];
+        let mut values: Vec<Vec<u64>> = int.iter().map(|_| vec![0u64; events]).collect();
+        let mut valid: Vec<Vec<bool>> = int.iter().map(|_| vec![false; events]).collect();
+        let mut bits: Vec<Vec<bool>> = (0..masks).map(|_| vec![false; events]).collect();
+        for block in self.blocks {
+            for (i, (&row, &time)) in block.rows.iter().zip(&block.times).enumerate() {
+                index.each_row(row, |r| {
+                    let Some(slot) = cursor.get_mut(r) else {
+                        return;
+                    };
+                    let at = *slot as usize;
+                    *slot += 1;
+                    if let Some(t) = times.get_mut(at) {
+                        *t = time;
+                    }
+                    for (m, (v, ok)) in block.measures.iter().enumerate() {
+                        if let (Some(to), Some(value)) =
+                            (values.get_mut(m).and_then(|x| x.get_mut(at)), v.get(i))
+                        {
+                            *to = *value;
+                        }
+                        if let (Some(to), Some(present)) =
+                            (valid.get_mut(m).and_then(|x| x.get_mut(at)), ok.get(i))
+                        {
+                            *to = *present;
+                        }
+                    }
+                    for (k, mask) in block.masks.iter().enumerate() {
+                        if let (Some(to), Some(bit)) =
+                            (bits.get_mut(k).and_then(|x| x.get_mut(at)), mask.get(i))
+                        {
+                            *to = *bit;
+                        }
+                    }
+                });
+            }
+        }
+        drop(cursor);
+        let measures = values
+            .into_iter()
+            .zip(valid)
+            .zip(int)
+            .map(|((values, valid), int)| -> ArrayRef {
+                let nulls = NullBuffer::new(BooleanBuffer::from(valid.as_slice()));
+                let nulls = (nulls.null_count() > 0).then_some(nulls);
+                if *int {
+                    let ints: Vec<i64> = values.into_iter().map(|v| v as i64).collect();
+                    Arc::new(Int64Array::new(ints.into(), nulls))
+                } else {
+                    let floats: Vec<f64> = values.into_iter().map(f64::from_bits).collect();
+                    Arc::new(Float64Array::new(floats.into(), nulls))
+                }
+            })
+            .collect();
+        let masks = bits
+            .into_iter()
+            .map(|b| BooleanBuffer::from(b.as_slice()))
+            .collect();
+        Ok(Grouped {
+            offsets,
+            times,
+            measures,
+            masks,
+        })
+    }
 }
 
-/// What each lane key reads from events whose stored measures and filter masks
-/// are `measures` and `masks`. Buckets select the time range, so the lanes'
-/// own range is everything.
+/// What each lane key reads from events whose measures and filter masks are
+/// `measures` and `masks`; each lane's range is `ranges[k]`, or everything.
 fn lanes_of<'a>(
     keys: &[&LaneKey],
     measures: &'a [ArrayRef],
     masks: &'a [BooleanBuffer],
+    ranges: Option<&[TimeRange]>,
 ) -> Result<Vec<Lane<'a>>, ArrowError> {
     let everything = TimeRange {
         from: i64::MIN,
         to: i64::MAX,
     };
     keys.iter()
-        .map(|key| {
+        .enumerate()
+        .map(|(k, key)| {
             let input = match (key.function, key.measure) {
                 (AggregateFn::First | AggregateFn::Last, _) => Input::Time,
                 (_, Some(m)) => match measures.get(m) {
@@ -507,8 +489,9 @@ fn lanes_of<'a>(
                 Some(m) => Some(masks.get(m).ok_or_else(|| missing("filter"))?),
                 None => None,
             };
+            let range = ranges.and_then(|r| r.get(k)).copied().unwrap_or(everything);
             Ok(Lane {
-                range: everything,
+                range,
                 filter,
                 input,
             })
@@ -520,7 +503,8 @@ fn missing(what: &str) -> ArrowError {
     ArrowError::InvalidArgumentError(format!("a stored {what} column went missing"))
 }
 
-/// An aggregate standing for a lane key (its range is not used: buckets select).
+/// An aggregate standing for a lane key (range, filter and measure are the
+/// lanes' business).
 fn spec_of(key: &LaneKey) -> Aggregate {
     Aggregate {
         scan: crate::plan::ScanId(0),
@@ -533,62 +517,6 @@ fn spec_of(key: &LaneKey) -> Aggregate {
         },
         ty: key.ty.clone(),
     }
-}
-
-/// Appends one batch's events (those with a customer, in a kept bucket) to
-/// their buckets (`bucket_of[i]`: event `i`'s).
-fn store(
-    stored: &mut [Bucket],
-    keep: &std::ops::Range<usize>,
-    bucket_of: &[usize],
-    rows: &[u32],
-    times: &[i64],
-    measures: &[ArrayRef],
-    masks: &[BooleanBuffer],
-) -> Result<(), ArrowError> {
-    let inputs = measures
-        .iter()
-        .map(Input::measure)
-        .collect::<Result<Vec<_>, _>>()?;
-    for (i, ((&row, &time), &b)) in rows.iter().zip(times).zip(bucket_of).enumerate() {
-        if row == NO_ROW || !keep.contains(&b) {
-            continue;
-        }
-        let Some(bucket) = stored.get_mut(b) else {
-            continue;
-        };
-        if bucket.measures.is_empty() && !measures.is_empty() {
-            bucket.measures = measures
-                .iter()
-                .map(|m| match m.data_type() {
-                    DataType::Int64 => MeasureColumn::Int(Vec::new(), BooleanBufferBuilder::new(0)),
-                    _ => MeasureColumn::Float(Vec::new(), BooleanBufferBuilder::new(0)),
-                })
-                .collect();
-        }
-        if bucket.masks.len() < masks.len() {
-            bucket.masks = masks.iter().map(|_| BooleanBufferBuilder::new(0)).collect();
-        }
-        bucket.rows.push(row);
-        bucket.times.push(time);
-        for (column, input) in bucket.measures.iter_mut().zip(&inputs) {
-            match (column, input) {
-                (MeasureColumn::Int(values, valid), Input::Int(ints)) => {
-                    values.push(ints.value(i));
-                    valid.append(ints.is_valid(i));
-                }
-                (MeasureColumn::Float(values, valid), Input::Float(floats)) => {
-                    values.push(floats.value(i));
-                    valid.append(floats.is_valid(i));
-                }
-                _ => return Err(missing("measure")),
-            }
-        }
-        for (builder, mask) in bucket.masks.iter_mut().zip(masks) {
-            builder.append(mask.value(i));
-        }
-    }
-    Ok(())
 }
 
 /// The lanes of one event table over a series of plans.
@@ -641,31 +569,51 @@ impl<'p> Lanes<'p> {
         Ok(lanes)
     }
 
-    /// The buckets kept after the scan. Before them: events no window of any
-    /// date reaches and within every date's cut-off, added to the carried
-    /// state as they are read (or, without carried lanes, not needed at all).
-    /// After them: events after every range's end, never needed.
-    fn kept_buckets(&self, buckets: &Buckets, carried: bool) -> std::ops::Range<usize> {
+    /// The times of events kept after the scan (inclusive). Before them:
+    /// events no window of any date reaches and within every date's cut-off,
+    /// added to the base state as they are read (without lanes that have no
+    /// window, not needed at all). After them: events after every range, never
+    /// needed.
+    fn kept_times(&self, with_base: bool) -> TimeRange {
         let ranges = || self.per_date.iter().flatten().map(|(_, _, r)| *r);
         let first_window = ranges()
             .filter(|r| r.from != i64::MIN)
-            .map(|r| buckets.covering(r).start)
+            .map(|r| r.from)
             .min()
-            .unwrap_or(usize::MAX);
-        let first_cut_off = self
-            .per_date
-            .iter()
-            .flatten()
-            .map(|(_, _, r)| *r)
-            .find(|r| r.from == i64::MIN)
-            .map_or(usize::MAX, |r| buckets.covering(r).end);
-        let start = if carried {
+            .unwrap_or(i64::MAX);
+        let first_cut_off = ranges()
+            .filter(|r| r.from == i64::MIN)
+            .map(|r| r.to.saturating_add(1))
+            .min()
+            .unwrap_or(i64::MAX);
+        let from = if with_base {
             first_window.min(first_cut_off)
         } else {
             first_window
         };
-        let end = ranges().map(|r| buckets.covering(r).end).max().unwrap_or(0);
-        start.min(end)..end
+        let to = ranges().map(|r| r.to).max().unwrap_or(i64::MIN);
+        TimeRange { from, to }
+    }
+
+    /// Whether stored measure `m` is an int column (else a float one).
+    fn measure_is_int(&self, m: usize) -> bool {
+        self.measures
+            .get(m)
+            .is_some_and(|f| self.scan.schema.field(*f).ty == Type::Int)
+    }
+
+    /// The lane keys without a window, over every date.
+    fn cut_off_keys(&self) -> Vec<usize> {
+        let mut keys: Vec<usize> = self
+            .per_date
+            .iter()
+            .flatten()
+            .filter(|(_, _, range)| range.from == i64::MIN)
+            .map(|(_, key, _)| *key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
     }
 
     /// The index of `filters` among the distinct filter plans.
