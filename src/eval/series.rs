@@ -70,7 +70,7 @@ impl<'a> Series<'a> {
             return Ok(None);
         };
         self.next += 1;
-        let aggregated = match self.history.as_ref() {
+        let aggregated = match self.history.as_mut() {
             Some(history) => history.at(date)?,
             None => Aggregated::default(),
         };

@@ -258,21 +258,22 @@ fn words_of(kind: &Kind) -> usize {
     }
 }
 
-/// Where a grouped computation starts each customer: from zero, or, for some
-/// aggregates, from a state accumulated earlier (`slots[k]`: the aggregate of
-/// `states` that aggregate `k` continues).
+/// Where a grouped computation takes some aggregates from: a state kept up to
+/// date elsewhere (`slots[k]`: the aggregate of `states` that aggregate `k`
+/// is; such an aggregate reads no events here).
 pub(crate) struct Start<'a> {
-    /// The earlier state.
+    /// The state.
     pub(crate) states: &'a States,
     /// Per aggregate of the grouped computation, its slot in `states`.
     pub(crate) slots: Vec<Option<usize>>,
 }
 
-/// Every aggregate of `aggregates` for customer rows `rows`, from events grouped
-/// by customer: row `r`'s events are `offsets[r]..offsets[r + 1]` (in file
-/// order) of `times` and of the lanes' inputs and filters. Each row's record is
-/// built in a small buffer that stays in the cache, so this reads the events
-/// once, in order, with no random access.
+/// Every aggregate of `aggregates` for every customer row, from events grouped
+/// by customer and sorted by time: row `r`'s events are
+/// `offsets[r]..offsets[r + 1]` of `times` and of the lanes' inputs and
+/// filters. Each aggregate reads
+/// only the events of its range (found by binary search), and each row's
+/// record is built in a small buffer that stays in the cache.
 pub(crate) fn grouped(
     aggregates: &[&Aggregate],
     lanes: &[Lane<'_>],
@@ -297,8 +298,14 @@ pub(crate) fn grouped(
     first.into_iter().map(Output::into_array).collect()
 }
 
-/// Rows per half below which [`grouped`] runs on one thread.
+/// Rows per half below which [`grouped`] and [`States::advance`] run on one thread.
 const GROUPED_SPLIT: usize = 16 * 1024;
+
+/// Row `row`'s events: `offsets[row]..offsets[row + 1]`.
+fn events_of(offsets: &[u32], row: usize) -> std::ops::Range<usize> {
+    offsets.get(row).copied().unwrap_or(0) as usize
+        ..offsets.get(row + 1).copied().unwrap_or(0) as usize
+}
 
 fn grouped_part(
     layouts: &[Layout],
@@ -313,26 +320,25 @@ fn grouped_part(
     let first = range.start;
     let mut outputs: Vec<Output> = layouts.iter().map(|l| Output::new(&l.kind, len)).collect();
     let mut record = vec![0u64; stride];
+    let no_slots = Vec::new();
+    let slots = start.map_or(&no_slots, |s| &s.slots);
     for row in range {
         record.fill(0);
-        if let Some(start) = start {
-            let from = start.states.record(row);
-            for (layout, slot) in layouts.iter().zip(&start.slots) {
-                if let Some(source) = slot.and_then(|k| start.states.layouts.get(k)) {
-                    copy_state(from, source, &mut record, layout);
+        let events = events_of(offsets, row);
+        let row_times = times.get(events.clone()).unwrap_or_default();
+        for (k, (lane, layout)) in lanes.iter().zip(layouts).enumerate() {
+            if let (Some(start), Some(Some(slot))) = (start, slots.get(k)) {
+                if let Some(source) = start.states.layouts.get(*slot) {
+                    copy_state(start.states.record(row), source, &mut record, layout);
                 }
+                continue;
             }
-        }
-        let events = offsets.get(row).copied().unwrap_or(0) as usize
-            ..offsets.get(row + 1).copied().unwrap_or(0) as usize;
-        for i in events {
-            let Some(&time) = times.get(i) else {
-                break;
-            };
-            for (lane, layout) in lanes.iter().zip(layouts) {
-                if !lane.range.contains(time) {
-                    continue;
+            let from = row_times.partition_point(|t| *t < lane.range.from);
+            for (j, &time) in row_times.iter().enumerate().skip(from) {
+                if time > lane.range.to {
+                    break;
                 }
+                let i = events.start + j;
                 if let Some(filter) = lane.filter
                     && !filter.value(i)
                 {
@@ -346,6 +352,70 @@ fn grouped_part(
         }
     }
     outputs
+}
+
+impl States {
+    /// Adds, for every customer row, the events from `next[row]` up to time
+    /// `upto` (events grouped by customer and sorted by time, as for
+    /// [`grouped`]) to every aggregate (`lanes` in the order given to
+    /// [`States::new`]; their ranges are not used), and moves `next` past them.
+    /// Over a series of ascending `upto`, each event is added once.
+    pub(crate) fn advance(
+        &mut self,
+        lanes: &[Lane<'_>],
+        offsets: &[u32],
+        times: &[i64],
+        next: &mut [u32],
+        upto: i64,
+    ) {
+        let stride = self.stride;
+        let layouts = &self.layouts;
+        let rows = self.rows.min(next.len());
+        let run = |words: &mut [u64], next: &mut [u32], first: usize| {
+            for (k, cursor) in next.iter_mut().enumerate() {
+                let row = first + k;
+                let end = events_of(offsets, row).end;
+                let record = k * stride;
+                let mut i = *cursor as usize;
+                while i < end {
+                    let Some(&time) = times.get(i) else {
+                        break;
+                    };
+                    if time > upto {
+                        break;
+                    }
+                    for (lane, layout) in lanes.iter().zip(layouts) {
+                        if let Some(filter) = lane.filter
+                            && !filter.value(i)
+                        {
+                            continue;
+                        }
+                        apply(words, record, layout, lane.input, i, time);
+                    }
+                    i += 1;
+                }
+                *cursor = i as u32;
+            }
+        };
+        let words = self.words.as_mut_slice();
+        let half = rows / 2;
+        if rows < 2 * GROUPED_SPLIT {
+            run(words, next.get_mut(..rows).unwrap_or_default(), 0);
+            return;
+        }
+        let (first_words, second_words) = words.split_at_mut(half * stride);
+        let (first_next, second_next) = next.split_at_mut(half);
+        rayon::join(
+            || run(first_words, first_next, 0),
+            || {
+                run(
+                    second_words,
+                    second_next.get_mut(..rows - half).unwrap_or_default(),
+                    half,
+                )
+            },
+        );
+    }
 }
 
 /// Copies one aggregate's state (its words and flag) between records of two layouts.

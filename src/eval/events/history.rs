@@ -53,9 +53,17 @@ struct TableHistory {
     /// Per date: each aggregate of that date's plan over this table, as
     /// (aggregate id in the plan, lane key, range).
     per_date: Vec<Vec<(usize, usize, TimeRange)>>,
-    /// The state of the lanes without a window over the events not kept, and
-    /// the lane key of each of its aggregates.
-    base: Option<(States, Vec<usize>)>,
+    /// The lanes without a window: their state up to the last date asked for
+    /// (the events not kept were added during the scan), the lane key of each
+    /// of its aggregates, and per customer row the next kept event to add.
+    base: Option<Base>,
+}
+
+/// The carried state of the lanes without a window.
+struct Base {
+    states: States,
+    keys: Vec<usize>,
+    next: Vec<u32>,
 }
 
 /// What an aggregate computes, apart from its time range.
@@ -143,10 +151,11 @@ impl History {
 
     /// Every aggregate of the plan of date `date` (an index into the plans
     /// given to [`History::scan`]).
-    pub(crate) fn at(&self, date: usize) -> Result<Aggregated, EvalError> {
+    /// Dates must be asked for in ascending order.
+    pub(crate) fn at(&mut self, date: usize) -> Result<Aggregated, EvalError> {
         let count = self.aggregates_per_date.get(date).copied().unwrap_or(0);
         let mut values: Vec<Option<ArrayRef>> = vec![None; count];
-        for table in &self.tables {
+        for table in &mut self.tables {
             for (id, array) in table.at(date)? {
                 if let Some(slot) = values.get_mut(id) {
                     *slot = Some(array);
@@ -262,22 +271,47 @@ impl TableHistory {
             .map(|m| lanes.measure_is_int(m))
             .collect();
         let grouped = kept.group(index, &types, lanes.masks.len())?;
+        let next = grouped
+            .offsets
+            .get(..index.rows())
+            .unwrap_or_default()
+            .to_vec();
         Ok((
             TableHistory {
                 grouped,
                 keys: lanes.keys,
                 per_date: lanes.per_date,
-                base: base.map(|states| (states, base_keys)),
+                base: base.map(|states| Base {
+                    states,
+                    keys: base_keys,
+                    next,
+                }),
             },
             left_out,
         ))
     }
 
-    /// This table's aggregates at `date`, as (aggregate id in that date's plan, values).
-    fn at(&self, date: usize) -> Result<Vec<(usize, ArrayRef)>, EvalError> {
+    /// This table's aggregates at `date`, as (aggregate id in that date's plan,
+    /// values). Dates must come in ascending order: the base moves forward.
+    fn at(&mut self, date: usize) -> Result<Vec<(usize, ArrayRef)>, EvalError> {
         let Some(wanted) = self.per_date.get(date) else {
             return Ok(Vec::new());
         };
+        let cut_off = wanted
+            .iter()
+            .find(|(_, _, range)| range.from == i64::MIN)
+            .map(|(_, _, range)| range.to);
+        if let (Some(upto), Some(base)) = (cut_off, self.base.as_mut()) {
+            let keys: Vec<&LaneKey> = base.keys.iter().filter_map(|k| self.keys.get(*k)).collect();
+            let lanes = lanes_of(&keys, &self.grouped.measures, &self.grouped.masks, None)?;
+            base.states.advance(
+                &lanes,
+                &self.grouped.offsets,
+                &self.grouped.times,
+                &mut base.next,
+                upto,
+            );
+        }
         let keys: Vec<&LaneKey> = wanted
             .iter()
             .filter_map(|(_, key, _)| self.keys.get(*key))
@@ -291,13 +325,13 @@ impl TableHistory {
             &self.grouped.masks,
             Some(&ranges),
         )?;
-        let start = self.base.as_ref().map(|(states, base_keys)| Start {
-            states,
+        let start = self.base.as_ref().map(|base| Start {
+            states: &base.states,
             slots: wanted
                 .iter()
                 .map(|(_, key, range)| {
                     (range.from == i64::MIN)
-                        .then(|| base_keys.iter().position(|k| k == key))
+                        .then(|| base.keys.iter().position(|k| k == key))
                         .flatten()
                 })
                 .collect(),
@@ -433,6 +467,7 @@ impl Kept {
             }
         }
         drop(cursor);
+        sort_by_time(&offsets, &mut times, &mut values, &mut valid, &mut bits);
         let measures = values
             .into_iter()
             .zip(valid)
@@ -460,6 +495,48 @@ impl Kept {
             masks,
         })
     }
+}
+
+/// Sorts each row's events by time (stably: equal times keep file order),
+/// moving their measures and filter bits along. Rows already in order (the
+/// usual export) are left as they are.
+fn sort_by_time(
+    offsets: &[u32],
+    times: &mut [i64],
+    values: &mut [Vec<u64>],
+    valid: &mut [Vec<bool>],
+    bits: &mut [Vec<bool>],
+) {
+    let mut order: Vec<usize> = Vec::new();
+    let mut scratch_times: Vec<i64> = Vec::new();
+    let mut scratch_values: Vec<u64> = Vec::new();
+    let mut scratch_bools: Vec<bool> = Vec::new();
+    for pair in offsets.windows(2) {
+        let (start, end) = (pair[0] as usize, pair[1] as usize);
+        let Some(slice) = times.get(start..end) else {
+            continue;
+        };
+        if slice.windows(2).all(|w| w[0] <= w[1]) {
+            continue;
+        }
+        order.clear();
+        order.extend(0..slice.len());
+        order.sort_by_key(|&j| slice[j]);
+        permute(&mut times[start..end], &order, &mut scratch_times);
+        for column in values.iter_mut() {
+            permute(&mut column[start..end], &order, &mut scratch_values);
+        }
+        for column in valid.iter_mut().chain(bits.iter_mut()) {
+            permute(&mut column[start..end], &order, &mut scratch_bools);
+        }
+    }
+}
+
+/// `items[k] = old items[order[k]]`.
+fn permute<T: Copy>(items: &mut [T], order: &[usize], scratch: &mut Vec<T>) {
+    scratch.clear();
+    scratch.extend(order.iter().filter_map(|&j| items.get(j).copied()));
+    items.copy_from_slice(scratch);
 }
 
 /// What each lane key reads from events whose measures and filter masks are
