@@ -2,6 +2,8 @@
 //! sample's as-of date (2026-06-30), checked twice: by reading the Parquet files
 //! directly, and by segments over the event aggregates run through `segmint`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may fail loudly
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -218,8 +218,11 @@ mod tests {
         assert_eq!(generate_with_history(0, 1, 100, BOTH).count(), 0);
     }
 
+    /// A customer, its orders and its e-mail events.
+    type Row = (Customer, Vec<orders::Order>, Vec<(i64, usize)>);
+
     /// Customers and their generated events, drawn directly.
-    fn history(rows: usize, seed: u64) -> Vec<(Customer, Vec<orders::Order>, Vec<(i64, usize)>)> {
+    fn history(rows: usize, seed: u64) -> Vec<Row> {
         let mut generator = Generator::new(seed);
         let customers = generator.draw(rows);
         customers
@@ -271,10 +274,7 @@ mod tests {
 
     /// Mean spend in the 180 days after the as-of date of the customers `pick`
     /// chooses, over the mean of everyone.
-    fn lift(
-        all: &[(Customer, Vec<orders::Order>, Vec<(i64, usize)>)],
-        pick: impl Fn(&Customer) -> bool,
-    ) -> f64 {
+    fn lift(all: &[Row], pick: impl Fn(&Customer) -> bool) -> f64 {
         let next = AS_OF_END..=AS_OF_END + 180 * MICROS_PER_DAY;
         let spend = |orders: &[orders::Order]| -> f64 {
             orders
@@ -294,11 +294,7 @@ mod tests {
     }
 
     /// The value at which `share` of the customers have a higher one.
-    fn top(
-        all: &[(Customer, Vec<orders::Order>, Vec<(i64, usize)>)],
-        f: impl Fn(&Customer) -> f64,
-        share: f64,
-    ) -> f64 {
+    fn top(all: &[Row], f: impl Fn(&Customer) -> f64, share: f64) -> f64 {
         let mut values: Vec<f64> = all.iter().map(|r| f(&r.0)).collect();
         values.sort_by(f64::total_cmp);
         values[((1.0 - share) * values.len() as f64) as usize]
