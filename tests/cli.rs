@@ -410,6 +410,47 @@ fn sample_writes_a_deterministic_file() {
 }
 
 #[test]
+fn sample_writes_the_history_when_asked() {
+    let test = CliTest::new();
+    let args = [
+        "sample",
+        "--rows",
+        "20",
+        "--output",
+        "customers.csv",
+        "--orders",
+        "orders.csv",
+        "--email-events",
+        "email_events.csv",
+    ];
+    snapshot!(test, test.command(&args));
+    let plain = ["sample", "--rows", "20", "--output", "alone.csv"];
+    assert!(test.command(&plain).status().unwrap().success());
+    let text = |name: &str| std::fs::read_to_string(test.path(name)).unwrap();
+    assert_eq!(text("customers.csv"), text("alone.csv"));
+    assert!(text("orders.csv").starts_with("customer_id,placed_at,amount,channel\n"));
+    assert!(text("email_events.csv").starts_with("customer_id,at,kind\n"));
+}
+
+#[test]
+fn sample_two_outputs_on_one_file_exit_2() {
+    let test = CliTest::new();
+    snapshot!(
+        test,
+        test.command(&[
+            "sample",
+            "--rows",
+            "3",
+            "--output",
+            "customers.csv",
+            "--orders",
+            "customers.csv"
+        ])
+    );
+    assert!(!test.path("customers.csv").exists());
+}
+
+#[test]
 fn sample_unknown_extension_exits_2() {
     let test = CliTest::new();
     snapshot!(

@@ -7,13 +7,13 @@ use super::tables::*;
 
 /// The sample's as-of date, 2026-06-30, as days since 1970-01-01.
 pub(crate) const AS_OF_DAY: i32 = 20_634;
-const MICROS_PER_DAY: i64 = 86_400_000_000;
+pub(crate) const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// The last microsecond of the as-of date: nothing happens after it.
-const AS_OF_END: i64 = (AS_OF_DAY as i64 + 1) * MICROS_PER_DAY - 1;
+pub(crate) const AS_OF_END: i64 = (AS_OF_DAY as i64 + 1) * MICROS_PER_DAY - 1;
 
 /// Indices into [`STATUSES`].
-const IN_WORKS: usize = 0;
-const REJECTED: usize = 1;
+pub(crate) const IN_WORKS: usize = 0;
+pub(crate) const REJECTED: usize = 1;
 const POOR: usize = 2;
 const ONE_TIME: usize = 3;
 const OCCASIONAL: usize = 4;
@@ -71,6 +71,13 @@ pub(crate) struct Customer {
     pub interests: u16,
     pub newsletter_opt_in: bool,
     pub last_seen_at: Option<i64>,
+}
+
+impl Customer {
+    /// Whether marketing e-mail reaches the customer: an address with an `@`.
+    pub(crate) fn usable_email(&self) -> bool {
+        self.email.as_ref().is_some_and(|e| !e.malformed)
+    }
 }
 
 /// Lookup tables derived once per run from [`super::tables`].
@@ -257,7 +264,7 @@ fn order_times(
     (Some(first), Some(last.min(AS_OF_END)))
 }
 
-fn time_of_day(rng: &mut Rng) -> i64 {
+pub(crate) fn time_of_day(rng: &mut Rng) -> i64 {
     rng.between(0, 86_399) * 1_000_000
 }
 

@@ -5,10 +5,22 @@
 //! (see [`sample_schema`]), as of 2026-06-30. The same seed always gives the same
 //! rows, whatever the batch size, on every machine. Low-cardinality text columns
 //! are dictionary-encoded, so ten million rows take seconds in a release build.
+//!
+//! [`generate_with_history`] also gives the customers' event history, batch by
+//! batch: an orders table that agrees with each customer row at the as-of date
+//! and goes on after it, and an e-mail events table (see [`orders_schema`] and
+//! [`email_events_schema`]).
 
 mod customer;
+mod email;
+mod events;
+mod history;
+mod orders;
 mod rng;
 mod tables;
+
+pub use events::{email_events_schema, orders_schema};
+pub use history::{History, SampleBatch, generate_with_history};
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -83,6 +95,7 @@ pub fn generate(rows: usize, seed: u64, batch_rows: usize) -> impl Iterator<Item
 
 /// The random stream and the lookup tables, kept across batches.
 struct Generator {
+    seed: u64,
     rng: Rng,
     tables: Tables,
     schema: SchemaRef,
@@ -122,6 +135,7 @@ impl Generator {
             oses: strings(OSES),
         };
         Generator {
+            seed,
             rng: Rng::new(seed),
             tables,
             schema: sample_schema(),
@@ -131,10 +145,20 @@ impl Generator {
 
     /// Rows `first..first + n` (0-based) as one batch.
     fn batch(&mut self, first: usize, n: usize) -> Option<RecordBatch> {
-        let customers: Vec<Customer> = (0..n)
+        let customers = self.draw(n);
+        self.record_batch(first, &customers)
+    }
+
+    /// The next `n` customers.
+    fn draw(&mut self, n: usize) -> Vec<Customer> {
+        (0..n)
             .map(|_| customer::draw(&mut self.rng, &self.tables))
-            .collect();
-        let columns = self.columns(first, &customers);
+            .collect()
+    }
+
+    /// `customers`, rows `first..`, as one batch.
+    fn record_batch(&self, first: usize, customers: &[Customer]) -> Option<RecordBatch> {
+        let columns = self.columns(first, customers);
         RecordBatch::try_new(Arc::clone(&self.schema), columns).ok()
     }
 
@@ -202,11 +226,16 @@ fn customer_ids(first: usize, n: usize) -> ArrayRef {
     let mut out = StringBuilder::with_capacity(n, n * 8);
     let mut id = String::with_capacity(16);
     for row in first..first + n {
-        id.clear();
-        let _ = write!(id, "C{:07}", row + 1);
+        customer_id(&mut id, row);
         out.append_value(&id);
     }
     Arc::new(out.finish())
+}
+
+/// Writes the key of 0-based row `row` into `id`.
+fn customer_id(id: &mut String, row: usize) {
+    id.clear();
+    let _ = write!(id, "C{:07}", row + 1);
 }
 
 /// `anna.k482@gmail.com`, `user9127@acme.com`; malformed ones lack the `@`.
