@@ -1284,3 +1284,83 @@ segment buyers {
         test.command(&["test", "--events", "orders=data/orders.csv"])
     );
 }
+
+// ----- the example library on the bundled sample history -----------------------
+
+/// `segmint ARGS` in the repository root (the example library, `segmint.toml`
+/// and the bundled sample files).
+fn in_repository(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_segmint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn example_library_lift_expectations_are_all_measured_and_hold() {
+    let (code, stdout, stderr) = in_repository(&["test", "--format", "json"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["not_measured"], 0, "{stdout}");
+    let lifts: Vec<&serde_json::Value> = report["expectations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "lift")
+        .collect();
+    // every RFM segment states an outcome, and the e-mail readers one
+    assert!(lifts.len() >= 7, "{lifts:?}");
+    for lift in lifts {
+        assert_eq!(lift["passed"], true, "{lift}");
+        assert!(lift["lift"]["value"].as_f64().is_some(), "{lift}");
+    }
+}
+
+#[test]
+fn example_library_backtest_over_a_year_draws_a_chart_that_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("sizes.svg");
+    let chart_arg = chart.display().to_string();
+    let (code, stdout, stderr) = in_repository(&[
+        "backtest",
+        "--from",
+        "2025-07-31",
+        "--to",
+        "2026-06-30",
+        "--every",
+        "month",
+        "--segment",
+        "champions",
+        "--segment",
+        "loyal",
+        "--segment",
+        "hibernating",
+        "--segment",
+        "lapsed",
+        "--chart",
+        &chart_arg,
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("12 dates from 2025-07-31 to 2026-06-30"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expectations: 120 passed, 0 failed over 12 dates"),
+        "{stdout}"
+    );
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert_eq!(svg.matches("<polyline").count(), 4);
+    if let Some(png) = render_png(&chart, &dir.path().join("sizes.png")) {
+        let (width, height, coloured) = decode_png(&png);
+        assert!(width >= 600 && height >= 300);
+        assert!(coloured > 2_000, "only {coloured} coloured pixels");
+    }
+}
