@@ -6,12 +6,12 @@
 //! time buckets, aggregates without a window carried from date to date); the
 //! customer table is read once per date, as one evaluation would.
 
-use arrow::array::RecordBatch;
+use arrow::array::{RecordBatch, new_null_array};
 
 use super::events::{Aggregated, History, Step};
-use super::{EvalError, Population, RunOptions, Summary, run_prepared};
-use crate::data::BatchSource;
-use crate::plan::Plan;
+use super::{EvalError, MemorySource, Population, RunOptions, Summary, run_prepared};
+use crate::data::{BatchSource, canonical_type};
+use crate::plan::{Node, Plan};
 
 /// A series being evaluated, date by date, in order.
 pub struct Series<'a> {
@@ -20,6 +20,10 @@ pub struct Series<'a> {
     history: Option<History>,
     left_out: Vec<u64>,
     next: usize,
+    /// For runs that only count (no key wanted) of plans that read nothing of
+    /// the customer table but the key (every criterion an event aggregate): a
+    /// stand-in holding the row count, so the file is not decoded at each date.
+    counts_only: Option<MemorySource>,
 }
 
 impl<'a> Series<'a> {
@@ -44,6 +48,7 @@ impl<'a> Series<'a> {
             .unwrap_or_default()
             .to_vec();
         Ok(Series {
+            counts_only: counts_only(plans, source),
             plans,
             source,
             history,
@@ -74,7 +79,31 @@ impl<'a> Series<'a> {
             Some(history) => history.at(date)?,
             None => Aggregated::default(),
         };
-        let population = Population::with_aggregated(plan, self.source, aggregated)?;
-        run_prepared(plan, self.source, &population, options, sink).map(Some)
+        let source: &dyn BatchSource = match &self.counts_only {
+            Some(stand_in) if !options.key => stand_in,
+            _ => self.source,
+        };
+        let population = Population::with_aggregated(plan, source, aggregated)?;
+        run_prepared(plan, source, &population, options, sink).map(Some)
     }
 }
+
+/// A stand-in for `source` when every plan reads only the key column and no
+/// criterion reads the key itself: the row count and an all-missing key.
+fn counts_only(plans: &[Plan], source: &dyn BatchSource) -> Option<MemorySource> {
+    let first = plans.first()?;
+    let key = first.schema().key;
+    let only_key = plans.iter().all(|plan| {
+        plan.columns() == [key]
+            && plan.carry().is_empty()
+            && !plan.nodes().contains(&Node::Column(key))
+    });
+    let rows = usize::try_from(source.row_count()?).ok()?;
+    only_key.then(|| {
+        let ty = canonical_type(&first.schema().field(key).ty);
+        MemorySource::new(rows, COUNT_BATCH_ROWS).with_column(key, new_null_array(&ty, rows))
+    })
+}
+
+/// Rows per batch of the stand-in source.
+const COUNT_BATCH_ROWS: usize = 64 * 1024;

@@ -58,7 +58,7 @@ impl<'a> Input<'a> {
     }
 
     /// Event `i`'s value as an int (ints, times), `None` when missing.
-    #[inline]
+    #[inline(always)]
     fn int(self, i: usize, time: i64) -> Option<i64> {
         match self {
             Input::Int(ints) => ints.is_valid(i).then(|| ints.value(i)),
@@ -69,7 +69,7 @@ impl<'a> Input<'a> {
 
     /// Event `i`'s value as a float (ints converted; NaN is missing, `-0.0` is
     /// `0.0`), `None` when missing.
-    #[inline]
+    #[inline(always)]
     fn float(self, i: usize) -> Option<f64> {
         match self {
             Input::Float(floats) => present_float(floats, i),
