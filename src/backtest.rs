@@ -10,7 +10,8 @@
 
 use std::collections::BTreeSet;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, BooleanBufferBuilder, RecordBatch};
+use arrow::buffer::BooleanBuffer;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 
@@ -172,9 +173,10 @@ pub struct Columns {
 #[derive(Debug)]
 pub struct Changes {
     columns: Columns,
-    /// Per segment: the date before's membership, and this date's so far.
-    before: Vec<Vec<bool>>,
-    now: Vec<Vec<bool>>,
+    /// Per segment: the date before's membership (one bit per row), and this
+    /// date's so far.
+    before: Vec<Option<BooleanBuffer>>,
+    now: Vec<BooleanBufferBuilder>,
     /// Per tiers block: label index per row ([`NO_LABEL`]: none).
     labels_before: Vec<Vec<u16>>,
     labels_now: Vec<Vec<u16>>,
@@ -196,8 +198,10 @@ impl Changes {
         let segments = columns.segments.len();
         let blocks = columns.tiers.len();
         Changes {
-            before: vec![Vec::new(); segments],
-            now: vec![Vec::new(); segments],
+            before: vec![None; segments],
+            now: (0..segments)
+                .map(|_| BooleanBufferBuilder::new(0))
+                .collect(),
             labels_before: vec![Vec::new(); blocks],
             labels_now: vec![Vec::new(); blocks],
             segment_counts: vec![(0, 0); segments],
@@ -221,19 +225,8 @@ impl Changes {
             else {
                 continue;
             };
-            let (Some(now), Some(before), Some(counts)) = (
-                self.now.get_mut(i),
-                self.before.get(i),
-                self.segment_counts.get_mut(i),
-            ) else {
-                continue;
-            };
-            for member in mask.iter() {
-                let member = member == Some(true);
-                let was = before.get(now.len()).copied().unwrap_or(false);
-                counts.0 += u64::from(member && !was);
-                counts.1 += u64::from(was && !member);
-                now.push(member);
+            if let Some(now) = self.now.get_mut(i) {
+                now.append_buffer(&crate::eval::definite(mask));
             }
         }
         for (b, (_, column, labels)) in self.columns.tiers.iter().enumerate() {
@@ -281,6 +274,20 @@ impl Changes {
     pub fn finish_date(&mut self) -> (Vec<Moved>, Vec<Vec<Moved>>) {
         let first = self.dates == 0;
         self.dates += 1;
+        for ((now, before), counts) in self
+            .now
+            .iter_mut()
+            .zip(self.before.iter_mut())
+            .zip(self.segment_counts.iter_mut())
+        {
+            let now = now.finish();
+            if let Some(before) = before.as_ref().filter(|b| b.len() == now.len()) {
+                let entered = (&now & &!before).count_set_bits() as u64;
+                let exited = (before & &!&now).count_set_bits() as u64;
+                *counts = (entered, exited);
+            }
+            *before = Some(now);
+        }
         let segments = self
             .segment_counts
             .iter_mut()
@@ -296,10 +303,6 @@ impl Changes {
                     .collect()
             })
             .collect();
-        for (before, now) in self.before.iter_mut().zip(self.now.iter_mut()) {
-            std::mem::swap(before, now);
-            now.clear();
-        }
         for (before, now) in self
             .labels_before
             .iter_mut()

@@ -334,6 +334,15 @@ fn grouped_part(
                 continue;
             }
             let from = row_times.partition_point(|t| *t < lane.range.from);
+            // a plain count is the length of the range, found by a second search
+            if matches!(layout.kind, Kind::Count) && lane.filter.is_none() {
+                let to = row_times.partition_point(|t| *t <= lane.range.to);
+                if let Some(count) = record.get_mut(layout.word) {
+                    *count += to.saturating_sub(from) as u64;
+                }
+                continue;
+            }
+            let exists = matches!(layout.kind, Kind::Exists);
             for (j, &time) in row_times.iter().enumerate().skip(from) {
                 if time > lane.range.to {
                     break;
@@ -345,6 +354,10 @@ fn grouped_part(
                     continue;
                 }
                 apply(&mut record, 0, layout, lane.input, i, time);
+                if exists {
+                    // one event is enough
+                    break;
+                }
             }
         }
         for (layout, output) in layouts.iter().zip(outputs.iter_mut()) {
