@@ -1,0 +1,311 @@
+//! SQL export: takes a checked [`ir::Program`](crate::check::ir::Program) and gives
+//! one SQL query that returns exactly the membership table `segmint eval` writes
+//! (the key, one boolean per output segment, one string per tiers block), for
+//! DuckDB, PostgreSQL, Spark, BigQuery or Snowflake. It never reads data.
+//!
+//! The query is a chain of CTEs, each adding columns to the one before:
+//!
+//! 1. `_sm_params`: the as-of date (a literal, or a query parameter);
+//! 2. `_sm_events<N>`: one grouped subquery per event table (`events.rs`);
+//! 3. `_sm_base`: the customer table with the aggregates joined on the key;
+//! 4. `_sm_stats<N>`: population statistics as window functions (`stats.rs`);
+//! 5. one CTE per segment and tiers block in dependency order (`_sm_<name>`),
+//!    adding its column (`expr.rs` writes the conditions);
+//!
+//! then a final `SELECT` of the output columns. Per-engine differences live in
+//! `dialect.rs` and `regex.rs`.
+
+mod dialect;
+mod events;
+mod expr;
+mod regex;
+mod stats;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+pub use dialect::Dialect;
+
+use crate::check::ir::{Derived, EventsId, Expr, Program};
+use expr::{AS_OF, Writer};
+
+/// The CTE holding the as-of date.
+const PARAMS: &str = "_sm_params";
+
+/// Where the as-of date comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsOf {
+    /// A fixed date written into the query.
+    Date(NaiveDate),
+    /// The engine's named query parameter (`$as_of`, `:as_of`, `@as_of`, …).
+    Parameter,
+}
+
+/// The tables the query reads.
+#[derive(Clone, Debug, Default)]
+pub struct Tables {
+    /// The customer table (default: the schema's name).
+    pub customers: Option<String>,
+    /// Event tables by their name in the segments (default: that name).
+    pub events: HashMap<String, String>,
+}
+
+impl Tables {
+    fn events_table<'a>(&'a self, name: &'a str) -> &'a str {
+        self.events.get(name).map_or(name, String::as_str)
+    }
+}
+
+/// What to write.
+#[derive(Clone, Debug)]
+pub struct SqlOptions {
+    /// The engine.
+    pub dialect: Dialect,
+    /// The as-of date.
+    pub as_of: AsOf,
+    /// Table names.
+    pub tables: Tables,
+    /// `--segment NAME…`: the segments to output, or `None` for every non-paused one.
+    pub segments: Option<Vec<String>>,
+}
+
+/// Why no query could be written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SqlError {
+    /// `--segment NAME` names no segment.
+    #[error("unknown segment `{0}`")]
+    UnknownSegment(String),
+    /// `--events NAME=TABLE` names no event table.
+    #[error("--events {0}=…: no events table `{0}` in the segments")]
+    UnknownEvents(String),
+    /// A `matches` pattern the engine's regex cannot express exactly.
+    #[error(
+        "`matches \"{pattern}\"` cannot be written for {}: the pattern uses {reason}",
+        dialect.as_str()
+    )]
+    Regex {
+        /// The pattern as written.
+        pattern: String,
+        /// The engine.
+        dialect: Dialect,
+        /// The construct that cannot be expressed.
+        reason: String,
+    },
+    /// A construct SQL export does not support.
+    #[error("SQL export does not support {0}")]
+    Unsupported(String),
+}
+
+/// The query for `program`.
+pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlError> {
+    let d = options.dialect;
+    check_names(program, options)?;
+    let roots = conditions(program);
+    let mut computed = HashMap::new();
+    let aggs = events::collect(&roots);
+    events::register(&aggs, &mut computed);
+    let stats = stats::collect(&roots);
+    stats::register(&stats, &mut computed);
+    let writer = |events: Option<EventsId>| Writer {
+        program,
+        dialect: d,
+        computed: &computed,
+        events,
+    };
+    let mut ctes: Vec<(String, String)> = vec![(PARAMS.into(), params(options))];
+    let mut tables_used: Vec<EventsId> = aggs.iter().map(|a| a.aggregate.table).collect();
+    tables_used.dedup();
+    tables_used.sort();
+    tables_used.dedup();
+    for table in &tables_used {
+        let of_table: Vec<&events::Agg<'_>> = aggs
+            .iter()
+            .filter(|a| a.aggregate.table == *table)
+            .collect();
+        let sql = events::subquery(
+            program,
+            &writer(Some(*table)),
+            *table,
+            &of_table,
+            &options.tables,
+        )?;
+        ctes.push((events::cte_name(*table), sql));
+    }
+    ctes.push((
+        "_sm_base".into(),
+        base(program, &writer(None), &aggs, &tables_used, options),
+    ));
+    let stages = stats.iter().map(|s| s.stage).max().unwrap_or(0);
+    for stage in 1..=stages {
+        let mut items = Vec::new();
+        for stat in stats.iter().filter(|s| s.stage == stage) {
+            items.extend(stats::columns(&writer(None), stat)?);
+        }
+        ctes.push((format!("_sm_stats{stage}"), extend(d, &ctes, &items)));
+    }
+    for item in &program.order {
+        let (name, sql) = derived(program, &writer(None), *item)?;
+        let column = format!("{sql} AS {}", d.ident(&name));
+        ctes.push((format!("_sm_{name}"), extend(d, &ctes, &[column])));
+    }
+    Ok(assemble(program, options, &ctes))
+}
+
+/// Every condition of every segment and tiers block.
+fn conditions(program: &Program) -> Vec<&Expr> {
+    program
+        .order
+        .iter()
+        .flat_map(|item| program.conditions(*item))
+        .collect()
+}
+
+fn check_names(program: &Program, options: &SqlOptions) -> Result<(), SqlError> {
+    if let Some(unknown) = options
+        .segments
+        .iter()
+        .flatten()
+        .find(|n| program.segment_named(n).is_none())
+    {
+        return Err(SqlError::UnknownSegment(unknown.clone()));
+    }
+    if let Some(unknown) = options
+        .tables
+        .events
+        .keys()
+        .find(|n| !program.events.iter().any(|t| &t.name == *n))
+    {
+        return Err(SqlError::UnknownEvents(unknown.clone()));
+    }
+    Ok(())
+}
+
+fn params(options: &SqlOptions) -> String {
+    let d = options.dialect;
+    let as_of = match options.as_of {
+        AsOf::Date(date) => d.date(date),
+        AsOf::Parameter => format!("CAST({} AS DATE)", d.as_of_parameter()),
+    };
+    format!("SELECT {as_of} AS {}", d.ident(AS_OF))
+}
+
+/// The customer table, the as-of date and every aggregate.
+fn base(
+    program: &Program,
+    writer: &Writer<'_>,
+    aggs: &[events::Agg<'_>],
+    tables_used: &[EventsId],
+    options: &SqlOptions,
+) -> String {
+    let d = writer.dialect;
+    let customers = d.ident("_sm_customers");
+    let mut items = vec![
+        format!("{customers}.*"),
+        format!("{}.{}", d.ident(PARAMS), d.ident(AS_OF)),
+    ];
+    for agg in aggs {
+        items.push(format!(
+            "{} AS {}",
+            events::joined(writer, agg),
+            d.ident(&agg.column)
+        ));
+    }
+    let table = options
+        .tables
+        .customers
+        .as_deref()
+        .unwrap_or(&program.schema.name);
+    let key = d.ident(&program.schema.field(program.schema.key).name);
+    let mut sql = format!(
+        "SELECT {}\n  FROM {} AS {customers} CROSS JOIN {}",
+        items.join(",\n    "),
+        d.table(table),
+        d.ident(PARAMS)
+    );
+    for table in tables_used {
+        let name = d.ident(&events::cte_name(*table));
+        sql.push_str(&format!(
+            "\n  LEFT JOIN {name} ON {name}.{} = {customers}.{key}",
+            d.ident("_sm_key")
+        ));
+    }
+    sql
+}
+
+/// A segment's membership or a tiers block's label: (column name, SQL).
+fn derived(
+    program: &Program,
+    writer: &Writer<'_>,
+    item: Derived,
+) -> Result<(String, String), SqlError> {
+    match item {
+        Derived::Segment(id) => {
+            let segment = program.segment(id);
+            Ok((segment.name.clone(), writer.criterion(&segment.condition)?))
+        }
+        Derived::Tiers(id) => {
+            let block = program.tier_block(id);
+            let mut sql = String::from("CASE");
+            let mut otherwise = "NULL".to_string();
+            for tier in &block.tiers {
+                let label = writer.dialect.string(&tier.name);
+                match &tier.condition {
+                    Some(condition) => {
+                        sql.push_str(&format!(
+                            " WHEN {} THEN {label}",
+                            writer.criterion(condition)?
+                        ));
+                    }
+                    None => {
+                        otherwise = label;
+                        break;
+                    }
+                }
+            }
+            if sql == "CASE" {
+                return Ok((block.name.clone(), otherwise));
+            }
+            sql.push_str(&format!(" ELSE {otherwise} END"));
+            Ok((block.name.clone(), sql))
+        }
+    }
+}
+
+/// `SELECT *, items… FROM <previous CTE>`.
+fn extend(d: Dialect, ctes: &[(String, String)], items: &[String]) -> String {
+    let previous = ctes.last().map_or("_sm_base", |(name, _)| name.as_str());
+    format!(
+        "SELECT *,\n    {}\n  FROM {}",
+        items.join(",\n    "),
+        d.ident(previous)
+    )
+}
+
+/// The whole query: the CTEs, then the output columns.
+fn assemble(program: &Program, options: &SqlOptions, ctes: &[(String, String)]) -> String {
+    let d = options.dialect;
+    let mut columns = vec![d.ident(&program.schema.field(program.schema.key).name)];
+    for segment in &program.segments {
+        let chosen = match &options.segments {
+            None => !segment.paused,
+            Some(names) => names.contains(&segment.name),
+        };
+        if chosen {
+            columns.push(d.ident(&segment.name));
+        }
+    }
+    columns.extend(program.tiers.iter().map(|t| d.ident(&t.name)));
+    let mut sql = String::from("WITH\n");
+    for (i, (name, body)) in ctes.iter().enumerate() {
+        let comma = if i + 1 < ctes.len() { "," } else { "" };
+        sql.push_str(&format!("{} AS (\n  {body}\n){comma}\n", d.ident(name)));
+    }
+    let last = ctes.last().map_or(PARAMS, |(name, _)| name.as_str());
+    sql.push_str(&format!(
+        "SELECT {}\nFROM {}\n",
+        columns.join(", "),
+        d.ident(last)
+    ));
+    sql
+}
