@@ -142,11 +142,12 @@ impl Printer {
         negated.negate();
         if negated.ranges().is_empty() {
             // Any character at all, line breaks included.
-            return match self.dialect {
-                Dialect::Postgres => Ok(out.push('.')),
-                Dialect::Snowflake => Err("`(?s)` (a dot that matches line breaks)".into()),
-                _ => Ok(out.push_str("(?s:.)")),
-            };
+            match self.dialect {
+                Dialect::Postgres => out.push('.'),
+                Dialect::Snowflake => return Err("`(?s)` (a dot that matches line breaks)".into()),
+                _ => out.push_str("(?s:.)"),
+            }
+            return Ok(());
         }
         let (ranges, caret) = if negated.ranges().len() < class.ranges().len() {
             (negated.ranges(), "^")
