@@ -9,8 +9,8 @@
 //! 2. `_sm_events<N>`: one grouped subquery per event table (`events.rs`);
 //! 3. `_sm_base`: the customer table with the aggregates joined on the key;
 //! 4. `_sm_stats<N>`: population statistics as window functions (`stats.rs`);
-//! 5. one CTE per segment and tiers block in dependency order (`_sm_<name>`),
-//!    adding its column (`expr.rs` writes the conditions);
+//! 5. `_sm_level<N>`: the segments and tiers blocks, one CTE per dependency level
+//!    (a segment reference reads a column of an earlier level), one column each (`expr.rs` writes the conditions);
 //!
 //! then a final `SELECT` of the output columns. Per-engine differences live in
 //! `dialect.rs` and `regex.rs`.
@@ -144,12 +144,43 @@ pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlErro
         }
         ctes.push((format!("_sm_stats{stage}"), extend(d, &ctes, &items)));
     }
-    for item in &program.order {
-        let (name, sql) = derived(program, &writer(None), *item)?;
-        let column = format!("{sql} AS {}", d.ident(&name));
-        ctes.push((format!("_sm_{name}"), extend(d, &ctes, &[column])));
+    for (level, items) in levels(program).iter().enumerate() {
+        let mut columns = Vec::new();
+        for item in items {
+            let (name, sql) = derived(program, &writer(None), *item)?;
+            columns.push(format!("{sql} AS {}", d.ident(&name)));
+        }
+        ctes.push((
+            format!("_sm_level{}", level + 1),
+            extend(d, &ctes, &columns),
+        ));
     }
     Ok(assemble(program, options, &ctes))
+}
+
+/// The segments and tiers blocks by dependency level: level 0 refers to no other,
+/// level n only to levels below n. One CTE per level keeps the query shallow
+/// (Spark's analyzer gives up on a chain of a hundred CTEs).
+fn levels(program: &Program) -> Vec<Vec<Derived>> {
+    let mut level_of: HashMap<Derived, usize> = HashMap::new();
+    let mut levels: Vec<Vec<Derived>> = Vec::new();
+    for item in &program.order {
+        let level = program
+            .conditions(*item)
+            .iter()
+            .flat_map(|c| c.references())
+            .filter_map(|r| level_of.get(&r).map(|l| l + 1))
+            .max()
+            .unwrap_or(0);
+        level_of.insert(*item, level);
+        if levels.len() <= level {
+            levels.resize(level + 1, Vec::new());
+        }
+        if let Some(items) = levels.get_mut(level) {
+            items.push(*item);
+        }
+    }
+    levels
 }
 
 /// Every condition of every segment and tiers block.
