@@ -98,12 +98,17 @@ fn as_of_parameter_per_dialect() {
     insta::assert_snapshot!(all);
 }
 
+/// Snapshots `segmint sql segments.seg ARGS` over the project plus `extra` as `name`.
+fn snapshot(name: &str, extra: &str, args: &[&str]) {
+    let dir = project(extra);
+    let mut argv = vec!["sql", "segments.seg"];
+    argv.extend(args);
+    assert_cmd_snapshot!(name, segmint(dir.path(), &argv));
+}
+
 #[test]
 fn table_names_and_segment_selection() {
-    let dir = project("");
     let args = [
-        "sql",
-        "segments.seg",
         "--dialect",
         "spark",
         "--as-of",
@@ -115,68 +120,51 @@ fn table_names_and_segment_selection() {
         "--segment",
         "spenders",
     ];
-    assert_cmd_snapshot!(segmint(dir.path(), &args));
+    snapshot("table_names_and_segment_selection", "", &args);
 }
 
 #[test]
 fn regex_an_engine_cannot_express_exits_2() {
-    let dir = project("segment word {\n  where email matches \"\\\\bvip\\\\b\"\n}\n");
-    let args = ["sql", "segments.seg", "--dialect", "postgres"];
-    assert_cmd_snapshot!(segmint(dir.path(), &args));
+    let word = "segment word {\n  where email matches \"\\\\bvip\\\\b\"\n}\n";
+    let args = ["--dialect", "postgres"];
+    snapshot("regex_an_engine_cannot_express_exits_2", word, &args);
 }
 
 #[test]
 fn unknown_segment_exits_2() {
-    let dir = project("");
-    let args = [
-        "sql",
-        "segments.seg",
-        "--dialect",
-        "duckdb",
-        "--segment",
-        "nope",
-    ];
-    assert_cmd_snapshot!(segmint(dir.path(), &args));
+    let args = ["--dialect", "duckdb", "--segment", "nope"];
+    snapshot("unknown_segment_exits_2", "", &args);
 }
 
 #[test]
 fn unknown_events_table_exits_2() {
-    let dir = project("");
-    let args = [
-        "sql",
-        "segments.seg",
-        "--dialect",
-        "duckdb",
-        "--events",
-        "visits=v",
-    ];
-    assert_cmd_snapshot!(segmint(dir.path(), &args));
+    let args = ["--dialect", "duckdb", "--events", "visits=v"];
+    snapshot("unknown_events_table_exits_2", "", &args);
 }
 
 #[test]
 fn missing_dialect_exits_2() {
-    let dir = project("");
-    assert_cmd_snapshot!(segmint(dir.path(), &["sql", "segments.seg"]));
+    snapshot("missing_dialect_exits_2", "", &[]);
 }
 
 #[test]
 fn as_of_and_as_of_parameter_conflict_exits_2() {
-    let dir = project("");
     let args = [
-        "sql",
-        "segments.seg",
         "--dialect",
         "duckdb",
         "--as-of",
         "2024-03-31",
         "--as-of-parameter",
     ];
-    assert_cmd_snapshot!(segmint(dir.path(), &args));
+    snapshot("as_of_and_as_of_parameter_conflict_exits_2", "", &args);
 }
 
 #[test]
 fn segments_that_do_not_compile_exit_1() {
-    let dir = project("segment broken {\n  where agee > 3\n}\n");
-    let args = ["sql", "segments.seg", "--dialect", "duckdb"];
-    assert_cmd_snapshot!(segmint(dir.path(), &args));
+    let broken = "segment broken {\n  where agee > 3\n}\n";
+    snapshot(
+        "segments_that_do_not_compile_exit_1",
+        broken,
+        &["--dialect", "duckdb"],
+    );
 }

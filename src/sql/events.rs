@@ -41,6 +41,39 @@ pub fn collect<'a>(roots: &[&'a Expr]) -> Vec<Agg<'a>> {
     found
 }
 
+/// `aggs` with each aggregate written again (same table, function, field, filter
+/// and window) left out, and those pointed at the first one's column.
+pub fn distinct<'a>(
+    program: &Program,
+    dialect: super::Dialect,
+    aggs: Vec<Agg<'a>>,
+) -> Result<(Vec<Agg<'a>>, Vec<(usize, String)>), SqlError> {
+    let none = HashMap::new();
+    let mut first: HashMap<String, String> = HashMap::new();
+    let (mut kept, mut aliases) = (Vec::new(), Vec::new());
+    for agg in aggs {
+        let writer = Writer {
+            program,
+            dialect,
+            computed: &none,
+            events: Some(agg.aggregate.table),
+        };
+        let value = aggregate_value(&writer, agg.aggregate, "t", "d")?;
+        let key = format!(
+            "{} {:?} {value}",
+            agg.aggregate.table.0, agg.aggregate.function
+        );
+        match first.get(&key) {
+            Some(column) => aliases.push((address(agg.expr), column.clone())),
+            None => {
+                first.insert(key, agg.column.clone());
+                kept.push(agg);
+            }
+        }
+    }
+    Ok((kept, aliases))
+}
+
 /// The name of the grouped subquery of an event table.
 pub fn cte_name(table: EventsId) -> String {
     format!("_sm_events{}", table.0)

@@ -103,16 +103,11 @@ pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlErro
     check_names(program, options)?;
     let roots = conditions(program);
     let mut computed = HashMap::new();
-    let aggs = events::collect(&roots);
+    let (aggs, aliases) = events::distinct(program, d, events::collect(&roots))?;
     events::register(&aggs, &mut computed);
+    computed.extend(aliases);
     let stats = stats::collect(&roots);
     stats::register(&stats, &mut computed);
-    let writer = |events: Option<EventsId>| Writer {
-        program,
-        dialect: d,
-        computed: &computed,
-        events,
-    };
     let mut ctes: Vec<(String, String)> = vec![(PARAMS.into(), params(options))];
     let mut tables_used: Vec<EventsId> = aggs.iter().map(|a| a.aggregate.table).collect();
     tables_used.dedup();
@@ -125,7 +120,7 @@ pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlErro
             .collect();
         let sql = events::subquery(
             program,
-            &writer(Some(*table)),
+            &writer(program, d, &computed, Some(*table)),
             *table,
             &of_table,
             &options.tables,
@@ -134,20 +129,26 @@ pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlErro
     }
     ctes.push((
         "_sm_base".into(),
-        base(program, &writer(None), &aggs, &tables_used, options),
+        base(
+            program,
+            &writer(program, d, &computed, None),
+            &aggs,
+            &tables_used,
+            options,
+        ),
     ));
     let stages = stats.iter().map(|s| s.stage).max().unwrap_or(0);
     for stage in 1..=stages {
-        let mut items = Vec::new();
-        for stat in stats.iter().filter(|s| s.stage == stage) {
-            items.extend(stats::columns(&writer(None), stat)?);
-        }
+        let stage_stats: Vec<&stats::Stat<'_>> =
+            stats.iter().filter(|s| s.stage == stage).collect();
+        let (items, aliases) = stats_stage(&writer(program, d, &computed, None), &stage_stats)?;
+        computed.extend(aliases);
         ctes.push((format!("_sm_stats{stage}"), extend(d, &ctes, &items)));
     }
     for (level, items) in levels(program).iter().enumerate() {
         let mut columns = Vec::new();
         for item in items {
-            let (name, sql) = derived(program, &writer(None), *item)?;
+            let (name, sql) = derived(program, &writer(program, d, &computed, None), *item)?;
             columns.push(format!("{sql} AS {}", d.ident(&name)));
         }
         ctes.push((
@@ -156,6 +157,49 @@ pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlErro
         ));
     }
     Ok(assemble(program, options, &ctes))
+}
+
+/// A writer over the columns computed so far.
+fn writer<'a>(
+    program: &'a Program,
+    dialect: Dialect,
+    computed: &'a HashMap<usize, String>,
+    events: Option<EventsId>,
+) -> Writer<'a> {
+    Writer {
+        program,
+        dialect,
+        computed,
+        events,
+    }
+}
+
+/// The select-list items of one stage of statistics, each distinct statistic once;
+/// and the statistics written again, pointed at the first one's column.
+fn stats_stage(
+    writer: &Writer<'_>,
+    stage: &[&stats::Stat<'_>],
+) -> Result<(Vec<String>, Vec<(usize, String)>), SqlError> {
+    let d = writer.dialect;
+    let mut items = Vec::new();
+    let mut first: HashMap<String, String> = HashMap::new();
+    let mut aliases = Vec::new();
+    for stat in stage {
+        let columns = stats::columns(writer, stat)?;
+        let sql: Vec<&str> = columns.iter().map(|(sql, _)| sql.as_str()).collect();
+        let key = sql.join("\n");
+        if let Some(column) = first.get(&key) {
+            aliases.push((expr::address(stat.expr), column.clone()));
+            continue;
+        }
+        first.insert(key, stat.column.clone());
+        items.extend(
+            columns
+                .iter()
+                .map(|(sql, name)| format!("{sql} AS {}", d.ident(name))),
+        );
+    }
+    Ok((items, aliases))
 }
 
 /// The segments and tiers blocks by dependency level: level 0 refers to no other,

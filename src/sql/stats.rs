@@ -58,8 +58,8 @@ fn walk<'a>(e: &'a Expr, found: &mut Vec<Stat<'a>>) -> usize {
     stage
 }
 
-/// The select-list items of one statistic (`expr AS column`, …).
-pub fn columns(writer: &Writer<'_>, stat: &Stat<'_>) -> Result<Vec<String>, SqlError> {
+/// The columns of one statistic: (SQL, column name) pairs.
+pub fn columns(writer: &Writer<'_>, stat: &Stat<'_>) -> Result<Vec<(String, String)>, SqlError> {
     let (value, side, score) = match &stat.expr.kind {
         ExprKind::Rank { score, value } => (value, Side::Bottom, Some(*score)),
         ExprKind::Percentile { value, side, .. } => (value, *side, None),
@@ -70,7 +70,6 @@ pub fn columns(writer: &Writer<'_>, stat: &Stat<'_>) -> Result<Vec<String>, SqlE
             "a population statistic over a segment or tiers field".into(),
         ));
     }
-    let d = writer.dialect;
     let v = writer.value(value)?;
     let order = match side {
         Side::Top => "DESC",
@@ -79,15 +78,14 @@ pub fn columns(writer: &Writer<'_>, stat: &Stat<'_>) -> Result<Vec<String>, SqlE
     let counted = format!("(RANK() OVER (ORDER BY {v} {order} NULLS LAST) - 1)");
     let n = format!("COUNT({v}) OVER ()");
     let when_present = |sql: String| format!("CASE WHEN {v} IS NULL THEN NULL ELSE {sql} END");
-    let name = d.ident(&stat.column);
     Ok(match score {
-        Some(score) => vec![format!(
-            "{} AS {name}",
-            when_present(score_of(writer, score, &counted, &n))
+        Some(score) => vec![(
+            when_present(score_of(writer, score, &counted, &n)),
+            stat.column.clone(),
         )],
         None => vec![
-            format!("{} AS {name}", when_present(counted)),
-            format!("{n} AS {}", d.ident(&format!("{}_n", stat.column))),
+            (when_present(counted), stat.column.clone()),
+            (n, format!("{}_n", stat.column)),
         ],
     })
 }
