@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::expr::{AS_OF, Writer, address};
+use super::expr::{AS_OF, Aliases, Writer, address};
 use super::{SqlError, Tables};
 use crate::check::ir::{Aggregate, Direction, EventsId, Expr, ExprKind, Program, Type};
 use crate::syntax::ast::AggregateFn;
@@ -47,7 +47,7 @@ pub fn distinct<'a>(
     program: &Program,
     dialect: super::Dialect,
     aggs: Vec<Agg<'a>>,
-) -> Result<(Vec<Agg<'a>>, Vec<(usize, String)>), SqlError> {
+) -> Result<(Vec<Agg<'a>>, Aliases), SqlError> {
     let none = HashMap::new();
     let mut first: HashMap<String, String> = HashMap::new();
     let (mut kept, mut aliases) = (Vec::new(), Vec::new());

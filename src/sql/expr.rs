@@ -28,6 +28,9 @@ pub struct Writer<'a> {
     pub events: Option<EventsId>,
 }
 
+/// Expressions computed again under another's column: (address, column).
+pub type Aliases = Vec<(usize, String)>;
+
 /// The key of an expression in [`Writer::computed`].
 pub fn address(expr: &Expr) -> usize {
     expr as *const Expr as usize

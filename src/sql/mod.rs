@@ -179,7 +179,7 @@ fn writer<'a>(
 fn stats_stage(
     writer: &Writer<'_>,
     stage: &[&stats::Stat<'_>],
-) -> Result<(Vec<String>, Vec<(usize, String)>), SqlError> {
+) -> Result<(Vec<String>, expr::Aliases), SqlError> {
     let d = writer.dialect;
     let mut items = Vec::new();
     let mut first: HashMap<String, String> = HashMap::new();
