@@ -73,10 +73,10 @@ impl Printer {
         Ok(())
     }
 
-    /// A repeated item needs parentheses unless it is one character or class.
+    /// A repeated item needs parentheses unless it is one character, a class or a group.
     fn group_if_needed(&self, hir: &Hir, out: &mut String) -> R {
         let single = match hir.kind() {
-            HirKind::Class(_) => true,
+            HirKind::Class(_) | HirKind::Capture(_) => true,
             HirKind::Literal(l) => std::str::from_utf8(&l.0).is_ok_and(|s| s.chars().count() == 1),
             _ => false,
         };
