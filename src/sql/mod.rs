@@ -97,10 +97,13 @@ pub enum SqlError {
     Unsupported(String),
 }
 
+/// A CTE: its name and its query.
+type Cte = (String, String);
+
 /// The query for `program`.
 pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlError> {
-    let d = options.dialect;
     check_names(program, options)?;
+    let d = options.dialect;
     let roots = conditions(program);
     let mut computed = HashMap::new();
     let (aggs, aliases) = events::distinct(program, d, events::collect(&roots))?;
@@ -108,55 +111,74 @@ pub fn render(program: &Program, options: &SqlOptions) -> Result<String, SqlErro
     computed.extend(aliases);
     let stats = stats::collect(&roots);
     stats::register(&stats, &mut computed);
-    let mut ctes: Vec<(String, String)> = vec![(PARAMS.into(), params(options))];
-    let mut tables_used: Vec<EventsId> = aggs.iter().map(|a| a.aggregate.table).collect();
-    tables_used.dedup();
-    tables_used.sort();
-    tables_used.dedup();
-    for table in &tables_used {
+    let mut ctes: Vec<Cte> = vec![(PARAMS.into(), params(options))];
+    let tables_used = event_ctes(program, options, &aggs, &computed, &mut ctes)?;
+    let customers = writer(program, d, &computed, None);
+    let base = base(program, &customers, &aggs, &tables_used, options);
+    ctes.push(("_sm_base".into(), base));
+    stats_ctes(program, d, &stats, &mut computed, &mut ctes)?;
+    level_ctes(program, d, &computed, &mut ctes)?;
+    Ok(assemble(program, options, &ctes))
+}
+
+/// One grouped subquery per event table the aggregates read; returns those tables.
+fn event_ctes(
+    program: &Program,
+    options: &SqlOptions,
+    aggs: &[events::Agg<'_>],
+    computed: &HashMap<usize, String>,
+    ctes: &mut Vec<Cte>,
+) -> Result<Vec<EventsId>, SqlError> {
+    let mut tables: Vec<EventsId> = aggs.iter().map(|a| a.aggregate.table).collect();
+    tables.sort();
+    tables.dedup();
+    for table in &tables {
         let of_table: Vec<&events::Agg<'_>> = aggs
             .iter()
             .filter(|a| a.aggregate.table == *table)
             .collect();
-        let sql = events::subquery(
-            program,
-            &writer(program, d, &computed, Some(*table)),
-            *table,
-            &of_table,
-            &options.tables,
-        )?;
+        let scope = writer(program, options.dialect, computed, Some(*table));
+        let sql = events::subquery(program, &scope, *table, &of_table, &options.tables)?;
         ctes.push((events::cte_name(*table), sql));
     }
-    ctes.push((
-        "_sm_base".into(),
-        base(
-            program,
-            &writer(program, d, &computed, None),
-            &aggs,
-            &tables_used,
-            options,
-        ),
-    ));
+    Ok(tables)
+}
+
+/// One CTE per stage of population statistics.
+fn stats_ctes(
+    program: &Program,
+    d: Dialect,
+    stats: &[stats::Stat<'_>],
+    computed: &mut HashMap<usize, String>,
+    ctes: &mut Vec<Cte>,
+) -> Result<(), SqlError> {
     let stages = stats.iter().map(|s| s.stage).max().unwrap_or(0);
     for stage in 1..=stages {
-        let stage_stats: Vec<&stats::Stat<'_>> =
-            stats.iter().filter(|s| s.stage == stage).collect();
-        let (items, aliases) = stats_stage(&writer(program, d, &computed, None), &stage_stats)?;
+        let of_stage: Vec<&stats::Stat<'_>> = stats.iter().filter(|s| s.stage == stage).collect();
+        let (items, aliases) = stats_stage(&writer(program, d, computed, None), &of_stage)?;
         computed.extend(aliases);
-        ctes.push((format!("_sm_stats{stage}"), extend(d, &ctes, &items)));
+        ctes.push((format!("_sm_stats{stage}"), extend(d, ctes, &items)));
     }
+    Ok(())
+}
+
+/// One CTE per dependency level of segments and tiers blocks.
+fn level_ctes(
+    program: &Program,
+    d: Dialect,
+    computed: &HashMap<usize, String>,
+    ctes: &mut Vec<Cte>,
+) -> Result<(), SqlError> {
+    let scope = writer(program, d, computed, None);
     for (level, items) in levels(program).iter().enumerate() {
         let mut columns = Vec::new();
         for item in items {
-            let (name, sql) = derived(program, &writer(program, d, &computed, None), *item)?;
+            let (name, sql) = derived(program, &scope, *item)?;
             columns.push(format!("{sql} AS {}", d.ident(&name)));
         }
-        ctes.push((
-            format!("_sm_level{}", level + 1),
-            extend(d, &ctes, &columns),
-        ));
+        ctes.push((format!("_sm_level{}", level + 1), extend(d, ctes, &columns)));
     }
-    Ok(assemble(program, options, &ctes))
+    Ok(())
 }
 
 /// A writer over the columns computed so far.
@@ -348,7 +370,7 @@ fn derived(
 }
 
 /// `SELECT *, items… FROM <previous CTE>`.
-fn extend(d: Dialect, ctes: &[(String, String)], items: &[String]) -> String {
+fn extend(d: Dialect, ctes: &[Cte], items: &[String]) -> String {
     let previous = ctes.last().map_or("_sm_base", |(name, _)| name.as_str());
     format!(
         "SELECT *,\n    {}\n  FROM {}",
@@ -358,7 +380,7 @@ fn extend(d: Dialect, ctes: &[(String, String)], items: &[String]) -> String {
 }
 
 /// The whole query: the CTEs, then the output columns.
-fn assemble(program: &Program, options: &SqlOptions, ctes: &[(String, String)]) -> String {
+fn assemble(program: &Program, options: &SqlOptions, ctes: &[Cte]) -> String {
     let d = options.dialect;
     let mut columns = vec![d.ident(&program.schema.field(program.schema.key).name)];
     for segment in &program.segments {
