@@ -1,15 +1,18 @@
 # Sourced by .ci/run: the engines of the SQL differential tests (tests/sql_engines.rs).
-# - DuckDB: the `duckdb` Python package in a virtualenv under target/ (reused when present);
+# - DuckDB: the `duckdb` Python package in a virtualenv under target/ (reused when present),
+#   with `sqlglot` (BigQuery and Snowflake queries translated to DuckDB);
 # - PostgreSQL: Debian's `postgresql` package, a throwaway cluster on a free loopback
 #   port, stopped and deleted when the calling script exits.
 # Exports SEGMINT_PYTHON and SEGMINT_PG for the tests.
 
 DUCKDB_VERSION="2.0.1"
+SQLGLOT_VERSION="30.31.0"   # translates the BigQuery and Snowflake queries to DuckDB
 venv="${SEGMINT_CI_VENV:-$PWD/target/ci-venv}"
-if ! "$venv/bin/python" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$DUCKDB_VERSION')" 2>/dev/null; then
-  echo "== installing duckdb $DUCKDB_VERSION into $venv"
+if ! "$venv/bin/python" -c "import duckdb, sqlglot, sys; sys.exit(duckdb.__version__ != '$DUCKDB_VERSION' or sqlglot.__version__ != '$SQLGLOT_VERSION')" 2>/dev/null; then
+  echo "== installing duckdb $DUCKDB_VERSION and sqlglot $SQLGLOT_VERSION into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "duckdb==$DUCKDB_VERSION"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "duckdb==$DUCKDB_VERSION" "sqlglot==$SQLGLOT_VERSION"
 fi
 export SEGMINT_PYTHON="$venv/bin/python"
 

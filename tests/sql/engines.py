@@ -1,6 +1,6 @@
 """Runs the generated SQL of every case on a real engine (tests/sql_engines.rs).
 
-usage: engines.py duckdb|postgres|spark ROOT
+usage: engines.py duckdb|postgres|spark|transpiled ROOT
 
 ROOT holds one folder per case with `case.json`:
   {"tables": {"<table name>": "<file>.parquet", ...},
@@ -11,7 +11,10 @@ Each query of the engine is run over the Parquet files, loaded under their table
 names (dots separate schema and table), and its rows are written to `output` as
 CSV (booleans `true`/`false`, a missing value as an empty cell). PostgreSQL is
 reached with `psql` and the connection string in SEGMINT_PG; its tables are loaded
-with COPY in a fresh schema per case.
+with COPY in a fresh schema per case. `transpiled` runs the BigQuery and Snowflake
+queries on DuckDB after translating them with sqlglot: a proxy for engines that
+cannot be reached here (it checks that the queries parse in those dialects and
+that their functions, as sqlglot reads them, give the same rows).
 """
 
 import csv
@@ -66,7 +69,7 @@ def schemas_of(table):
 
 # ----- DuckDB -------------------------------------------------------------------
 
-def run_duckdb(root):
+def run_duckdb(root, engines=("duckdb",), translate=None):
     import duckdb
 
     for folder, case in cases(root):
@@ -77,14 +80,28 @@ def run_duckdb(root):
             path = sql_string(os.path.join(folder, file))
             con.execute(f"CREATE VIEW {quote_table(table)} AS SELECT * FROM read_parquet({path})")
         for q in case["queries"]:
-            if q["engine"] != "duckdb":
+            if q["engine"] not in engines:
                 continue
             sql = open(os.path.join(folder, q["file"]), encoding="utf-8").read()
+            if translate:
+                if q["parameter"]:
+                    continue
+                sql = translate(sql, q["engine"])
             params = {"as_of": case["as_of"]} if q["parameter"] else None
             result = con.execute(sql, params) if params else con.execute(sql)
             header = [d[0] for d in result.description]
             write_rows(os.path.join(folder, q["output"]), header, result.fetchall())
         con.close()
+
+
+def run_transpiled(root):
+    import sqlglot
+
+    def translate(sql, dialect):
+        level = sqlglot.ErrorLevel.RAISE
+        return sqlglot.transpile(sql, read=dialect, write="duckdb", unsupported_level=level)[0]
+
+    run_duckdb(root, engines=("bigquery", "snowflake"), translate=translate)
 
 
 # ----- PostgreSQL ----------------------------------------------------------------
@@ -227,4 +244,10 @@ def run_spark(root):
 
 if __name__ == "__main__":
     engine, root = sys.argv[1], sys.argv[2]
-    {"duckdb": run_duckdb, "postgres": run_postgres, "spark": run_spark}[engine](root)
+    engines = {
+        "duckdb": run_duckdb,
+        "postgres": run_postgres,
+        "spark": run_spark,
+        "transpiled": run_transpiled,
+    }
+    engines[engine](root)
