@@ -8,7 +8,8 @@
 //! - n: `COUNT(v) OVER ()`.
 //!
 //! A statistic over a value that uses another statistic is computed in a later
-//! stage, so every stage reads only columns of the stage before.
+//! stage, so every stage reads only columns of the stage before. A statistic
+//! written again (the same SQL) is computed once (`sql::stats_stage`).
 
 use std::collections::HashMap;
 
