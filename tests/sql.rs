@@ -168,3 +168,9 @@ fn segments_that_do_not_compile_exit_1() {
         &["--dialect", "duckdb"],
     );
 }
+
+#[test]
+fn help() {
+    let dir = project("");
+    assert_cmd_snapshot!(segmint(dir.path(), &["sql", "--help"]));
+}

@@ -9,15 +9,15 @@ use crate::check::ir::{Duration, DurationUnit};
 /// A SQL engine `segmint sql` writes for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Dialect {
-    /// DuckDB (1.x).
+    /// DuckDB (verified on 2.0).
     Duckdb,
-    /// PostgreSQL (14 or later; `timestamptz` or `timestamp` columns).
+    /// PostgreSQL (14 or later; verified on 15).
     Postgres,
-    /// Spark SQL (3.4 or later), also Databricks.
+    /// Spark SQL (3.4 or later; verified on 4.3), also Databricks.
     Spark,
-    /// Google BigQuery (GoogleSQL).
+    /// Google BigQuery (GoogleSQL; not verified on the engine).
     Bigquery,
-    /// Snowflake.
+    /// Snowflake (not verified on the engine).
     Snowflake,
 }
 
