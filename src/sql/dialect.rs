@@ -89,6 +89,26 @@ impl Dialect {
         }
     }
 
+    /// An exact integer type wide enough for the sum or product of two 64-bit ints.
+    pub fn wide_int(self) -> &'static str {
+        match self {
+            Dialect::Bigquery => "BIGNUMERIC",
+            _ => "DECIMAL(38, 0)",
+        }
+    }
+
+    /// An exact integer result (of type [`Dialect::wide_int`]) as a 64-bit int, NULL
+    /// when it does not fit: integer overflow gives a missing value, never an error
+    /// or a wrapped number.
+    pub fn checked_int(self, wide: &str) -> String {
+        format!(
+            "CASE WHEN {wide} BETWEEN {} AND {} THEN CAST({wide} AS {}) END",
+            i64::MIN,
+            i64::MAX,
+            self.bigint()
+        )
+    }
+
     /// A date literal.
     pub fn date(self, date: NaiveDate) -> String {
         format!("DATE '{}'", date.format("%Y-%m-%d"))

@@ -4,7 +4,7 @@
 //! window and filter pick its events with `CASE WHEN … THEN … END` inside the
 //! aggregate function, so one pass over the table serves every aggregate.
 //! The customer side joins it with a `LEFT JOIN` and turns "no events" into
-//! 0 (`count`, `sum`) or FALSE (`exists`).
+//! 0 (`count`, `sum`) or FALSE (`exists`); an int `sum` beyond 64 bits stays missing.
 
 use std::collections::HashMap;
 
@@ -164,9 +164,10 @@ fn aggregate_value(
     Ok(match aggregate.function {
         AggregateFn::Count | AggregateFn::Exists => format!("COUNT({})", picked("1")),
         AggregateFn::Sum if field_ty == Type::Int => {
-            format!("CAST(SUM({}) AS {})", picked(&field_sql), d.bigint())
+            let wide = format!("CAST({field_sql} AS {})", d.wide_int());
+            d.checked_int(&format!("COALESCE(SUM({}), 0)", picked(&wide)))
         }
-        AggregateFn::Sum => format!("SUM({})", picked(&field_sql)),
+        AggregateFn::Sum => format!("COALESCE(SUM({}), 0)", picked(&field_sql)),
         AggregateFn::Avg => format!(
             "SUM({}) / NULLIF(COUNT({}), 0)",
             picked(&format!("CAST({field_sql} AS {})", d.double())),
@@ -187,8 +188,15 @@ pub fn joined(writer: &Writer<'_>, agg: &Agg<'_>) -> String {
         d.ident(&cte_name(agg.aggregate.table)),
         d.ident(&agg.column)
     );
+    let matched = format!(
+        "{}.{} IS NOT NULL",
+        d.ident(&cte_name(agg.aggregate.table)),
+        d.ident("_sm_key")
+    );
     match agg.aggregate.function {
-        AggregateFn::Count | AggregateFn::Sum => format!("COALESCE({column}, 0)"),
+        AggregateFn::Count => format!("COALESCE({column}, 0)"),
+        // A sum over no values is 0; a sum that overflowed stays missing.
+        AggregateFn::Sum => format!("CASE WHEN {matched} THEN {column} ELSE 0 END"),
         AggregateFn::Exists => format!("COALESCE({column} > 0, FALSE)"),
         _ => column,
     }

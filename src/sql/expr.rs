@@ -246,15 +246,24 @@ impl Writer<'_> {
             ExprKind::TierRef(id) => Ok(self.q(&self.program.tier_block(*id).name)),
             ExprKind::Literal(l) => Ok(self.literal(l)),
             ExprKind::Arith { left, op, right } => {
-                let (l, r) = (self.operand(left)?, self.operand(right)?);
-                Ok(match op {
+                let (mut l, mut r) = (self.value(left)?, self.value(right)?);
+                let int = e.ty == Type::Int;
+                if int {
+                    (l, r) = (self.wide(&l), self.wide(&r));
+                }
+                let sql = match op {
                     ArithOp::Add => format!("({l} + {r})"),
                     ArithOp::Sub => format!("({l} - {r})"),
                     ArithOp::Mul => format!("({l} * {r})"),
                     ArithOp::Div => format!("({l} / NULLIF({r}, 0))"),
-                })
+                };
+                Ok(if int { d.checked_int(&sql) } else { sql })
             }
-            ExprKind::Neg(inner) => Ok(format!("(-{})", self.operand(inner)?)),
+            ExprKind::Neg(inner) if e.ty == Type::Int => {
+                let v = self.value(inner)?;
+                Ok(d.checked_int(&format!("(-{})", self.wide(&v))))
+            }
+            ExprKind::Neg(inner) => Ok(format!("(-{})", self.value(inner)?)),
             ExprKind::Call { function, arg } => {
                 let v = self.value(arg)?;
                 Ok(match function {
@@ -292,15 +301,9 @@ impl Writer<'_> {
         }
     }
 
-    /// An arithmetic operand: integer literals typed as 64-bit (engines read a small
-    /// literal as a 32-bit int, and two of them would overflow at 2^31).
-    fn operand(&self, e: &Expr) -> R {
-        match &e.kind {
-            ExprKind::Literal(Literal::Int(n)) => {
-                Ok(format!("CAST({n} AS {})", self.dialect.bigint()))
-            }
-            _ => self.value(e),
-        }
+    /// An int widened for exact arithmetic (see [`Dialect::checked_int`]).
+    fn wide(&self, sql: &str) -> String {
+        format!("CAST({sql} AS {})", self.dialect.wide_int())
     }
 
     /// The date of `expr` whose SQL is `sql`: timestamps (microseconds) by their UTC date.
