@@ -109,6 +109,18 @@ impl Dialect {
         )
     }
 
+    /// A float as segmint reads it: NaN is a missing value, `-0.0` is `0.0`.
+    pub fn float_value(self, value: &str) -> String {
+        let nan = match self {
+            Dialect::Duckdb | Dialect::Spark => format!("isnan({value})"),
+            Dialect::Bigquery => format!("IS_NAN({value})"),
+            Dialect::Postgres | Dialect::Snowflake => {
+                format!("{value} = CAST('NaN' AS {})", self.double())
+            }
+        };
+        format!("CASE WHEN {nan} THEN NULL ELSE {value} + 0.0 END")
+    }
+
     /// A date literal.
     pub fn date(self, date: NaiveDate) -> String {
         format!("DATE '{}'", date.format("%Y-%m-%d"))

@@ -28,6 +28,11 @@ pub struct Writer<'a> {
     pub events: Option<EventsId>,
 }
 
+/// The base table's column holding a customer float field as segmint reads it.
+pub fn float_column(name: &str) -> String {
+    format!("_sm_f_{name}")
+}
+
 /// Expressions computed again under another's column: (address, column).
 pub type Aliases = Vec<(usize, String)>;
 
@@ -228,7 +233,7 @@ impl Writer<'_> {
         match &e.kind {
             ExprKind::Field(id) => {
                 let field = self.program.schema.field(*id);
-                Ok(self.column(&field.name, &field.ty))
+                Ok(self.field(&field.name, &field.ty))
             }
             ExprKind::EventField(id) => {
                 let table = self
@@ -315,12 +320,21 @@ impl Writer<'_> {
         }
     }
 
-    /// A column of the customer or event table.
+    /// A column of the customer or event table, as segmint reads it: timestamps
+    /// in microseconds, floats without NaN and `-0.0`.
     pub fn column(&self, name: &str, ty: &Type) -> String {
-        if *ty == Type::Timestamp {
-            self.dialect.micros(&self.q(name))
-        } else {
-            self.q(name)
+        match ty {
+            Type::Timestamp => self.dialect.micros(&self.q(name)),
+            Type::Float => self.dialect.float_value(&self.q(name)),
+            _ => self.q(name),
+        }
+    }
+
+    /// A customer field: floats are read once, in the base table (`_sm_f_<name>`).
+    fn field(&self, name: &str, ty: &Type) -> String {
+        match ty {
+            Type::Float => self.q(&float_column(name)),
+            _ => self.column(name, ty),
         }
     }
 

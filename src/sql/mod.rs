@@ -7,7 +7,8 @@
 //!
 //! 1. `_sm_params`: the as-of date (a literal, or a query parameter);
 //! 2. `_sm_events<N>`: one grouped subquery per event table (`events.rs`);
-//! 3. `_sm_base`: the customer table with the aggregates joined on the key;
+//! 3. `_sm_base`: the customer table with its floats read as segmint reads them
+//!    (NaN missing, `-0.0` as `0.0`) and the aggregates joined on the key;
 //! 4. `_sm_stats<N>`: population statistics as window functions (`stats.rs`);
 //! 5. `_sm_level<N>`: the segments and tiers blocks, one CTE per dependency level
 //!    (a segment reference reads a column of an earlier level), one column each (`expr.rs` writes the conditions);
@@ -27,7 +28,7 @@ use chrono::NaiveDate;
 
 pub use dialect::Dialect;
 
-use crate::check::ir::{Derived, EventsId, Expr, Program};
+use crate::check::ir::{Derived, EventsId, Expr, Program, Type};
 use expr::{AS_OF, Writer};
 
 /// The CTE holding the as-of date.
@@ -301,6 +302,13 @@ fn base(
         format!("{customers}.*"),
         format!("{}.{}", d.ident(PARAMS), d.ident(AS_OF)),
     ];
+    for field in program.schema.fields.iter().filter(|f| f.ty == Type::Float) {
+        let value = writer.column(&field.name, &field.ty);
+        items.push(format!(
+            "{value} AS {}",
+            d.ident(&expr::float_column(&field.name))
+        ));
+    }
     for agg in aggs {
         items.push(format!(
             "{} AS {}",
