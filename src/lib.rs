@@ -68,5 +68,6 @@ pub mod lint;
 pub mod plan;
 pub mod project;
 pub mod source;
+pub mod sql;
 pub mod stats;
 pub mod syntax;

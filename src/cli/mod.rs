@@ -16,6 +16,7 @@ mod overlap;
 mod progress;
 mod sample;
 mod scope;
+mod sql;
 mod stats;
 mod test;
 
@@ -63,6 +64,8 @@ enum Command {
     Backtest(backtest::Args),
     /// Write a generated sample customer table.
     Sample(sample::Args),
+    /// Print one SQL query that returns the membership table, for a warehouse or cluster.
+    Sql(sql::Args),
 }
 
 /// How a run ended.
@@ -101,6 +104,9 @@ pub enum RunError {
     /// Evaluation stopped (unreadable data, an output that cannot be written).
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// The segments cannot be written as SQL for the chosen engine.
+    #[error(transparent)]
+    Sql(#[from] crate::sql::SqlError),
     /// Arguments that clap accepts but that make no sense for this project.
     #[error("{0}")]
     Usage(String),
@@ -160,6 +166,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Test(args) => test::run(args, context),
         Command::Backtest(args) => backtest::run(args, context),
         Command::Sample(args) => sample::run(args, context),
+        Command::Sql(args) => sql::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {
