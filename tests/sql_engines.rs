@@ -250,9 +250,19 @@ fn sample_case(root: &Path) -> Case {
             }));
         }
     }
-    let data = repo().join("segments/sample/customers.parquet");
+    let sample = |file: &str| {
+        repo()
+            .join("segments/sample")
+            .join(file)
+            .to_string_lossy()
+            .into_owned()
+    };
     let manifest = serde_json::json!({
-        "tables": {"customers": data.to_string_lossy()},
+        "tables": {
+            "customers": sample("customers.parquet"),
+            "orders": sample("orders.parquet"),
+            "email_events": sample("email_events.parquet"),
+        },
         "as_of": "2026-06-30",
         "queries": list,
     });

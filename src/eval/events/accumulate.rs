@@ -268,66 +268,80 @@ pub(crate) struct Start<'a> {
     pub(crate) slots: Vec<Option<usize>>,
 }
 
-/// Every aggregate of `aggregates` for every customer row, from events grouped
-/// by customer and sorted by time: row `r`'s events are
-/// `offsets[r]..offsets[r + 1]` of `times` and of the lanes' inputs and
-/// filters. Each aggregate reads
-/// only the events of its range (found by binary search), and each row's
-/// record is built in a small buffer that stays in the cache.
+/// The events of a run of customer rows (`first_row..first_row + rows`),
+/// grouped by row and sorted by time: local row `k`'s events are
+/// `offsets[k]..offsets[k + 1]` of `times` and of the lanes' inputs and filters.
+pub(crate) struct EventBlock<'a> {
+    /// The block's first customer row.
+    pub(crate) first_row: usize,
+    /// One more than the block's rows.
+    pub(crate) offsets: &'a [u32],
+    /// Each event's time (days or µs), sorted within each row.
+    pub(crate) times: &'a [i64],
+    /// What each aggregate reads from these events (their ranges are used
+    /// by [`grouped`], not by [`States::advance`]).
+    pub(crate) lanes: Vec<Lane<'a>>,
+}
+
+impl EventBlock<'_> {
+    fn rows(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+}
+
+/// Every aggregate of `aggregates` for every customer row, block by block (the
+/// blocks cover the rows in order). Each aggregate reads only the events of its
+/// range (found by binary search), and each row's record is built in a small
+/// buffer that stays in the cache. Blocks are computed in parallel.
 pub(crate) fn grouped(
     aggregates: &[&Aggregate],
-    lanes: &[Lane<'_>],
+    blocks: &[EventBlock<'_>],
     start: Option<&Start<'_>>,
-    offsets: &[u32],
-    times: &[i64],
 ) -> Vec<ArrayRef> {
-    let rows = offsets.len().saturating_sub(1);
+    use rayon::prelude::*;
     let (layouts, stride) = layouts_of(aggregates);
-    let half = rows / 2;
-    let part = |range: std::ops::Range<usize>| {
-        grouped_part(&layouts, stride, lanes, start, offsets, times, range)
+    let parts: Vec<Vec<Output>> = blocks
+        .par_iter()
+        .map(|block| grouped_block(&layouts, stride, block, start))
+        .collect();
+    let mut parts = parts.into_iter();
+    let Some(mut first) = parts.next() else {
+        return layouts
+            .iter()
+            .map(|l| Output::new(&l.kind, 0).into_array())
+            .collect();
     };
-    let (mut first, second) = if rows >= 2 * GROUPED_SPLIT {
-        rayon::join(|| part(0..half), || part(half..rows))
-    } else {
-        (part(0..rows), Vec::new())
-    };
-    for (a, b) in first.iter_mut().zip(second) {
-        a.append(b);
+    for part in parts {
+        for (a, b) in first.iter_mut().zip(part) {
+            a.append(b);
+        }
     }
     first.into_iter().map(Output::into_array).collect()
 }
 
-/// Rows per half below which [`grouped`] and [`States::advance`] run on one thread.
-const GROUPED_SPLIT: usize = 16 * 1024;
-
-/// Row `row`'s events: `offsets[row]..offsets[row + 1]`.
-fn events_of(offsets: &[u32], row: usize) -> std::ops::Range<usize> {
-    offsets.get(row).copied().unwrap_or(0) as usize
-        ..offsets.get(row + 1).copied().unwrap_or(0) as usize
+/// Local row `k`'s events: `offsets[k]..offsets[k + 1]`.
+fn events_of(offsets: &[u32], k: usize) -> std::ops::Range<usize> {
+    offsets.get(k).copied().unwrap_or(0) as usize..offsets.get(k + 1).copied().unwrap_or(0) as usize
 }
 
-fn grouped_part(
+fn grouped_block(
     layouts: &[Layout],
     stride: usize,
-    lanes: &[Lane<'_>],
+    block: &EventBlock<'_>,
     start: Option<&Start<'_>>,
-    offsets: &[u32],
-    times: &[i64],
-    range: std::ops::Range<usize>,
 ) -> Vec<Output> {
-    let len = range.len();
-    let first = range.start;
+    let len = block.rows();
     let mut outputs: Vec<Output> = layouts.iter().map(|l| Output::new(&l.kind, len)).collect();
     let mut record = vec![0u64; stride];
     let no_slots = Vec::new();
     let slots = start.map_or(&no_slots, |s| &s.slots);
-    for row in range {
+    for k in 0..len {
+        let row = block.first_row + k;
         record.fill(0);
-        let events = events_of(offsets, row);
-        let row_times = times.get(events.clone()).unwrap_or_default();
-        for (k, (lane, layout)) in lanes.iter().zip(layouts).enumerate() {
-            if let (Some(start), Some(Some(slot))) = (start, slots.get(k)) {
+        let events = events_of(block.offsets, k);
+        let row_times = block.times.get(events.clone()).unwrap_or_default();
+        for (a, (lane, layout)) in block.lanes.iter().zip(layouts).enumerate() {
+            if let (Some(start), Some(Some(slot))) = (start, slots.get(a)) {
                 if let Some(source) = start.states.layouts.get(*slot) {
                     copy_state(start.states.record(row), source, &mut record, layout);
                 }
@@ -361,43 +375,55 @@ fn grouped_part(
             }
         }
         for (layout, output) in layouts.iter().zip(outputs.iter_mut()) {
-            output.set(row - first, layout, |w| record.get(w).copied().unwrap_or(0));
+            output.set(k, layout, |w| record.get(w).copied().unwrap_or(0));
         }
     }
     outputs
 }
 
 impl States {
-    /// Adds, for every customer row, the events from `next[row]` up to time
-    /// `upto` (events grouped by customer and sorted by time, as for
-    /// [`grouped`]) to every aggregate (`lanes` in the order given to
-    /// [`States::new`]; their ranges are not used), and moves `next` past them.
-    /// Over a series of ascending `upto`, each event is added once.
-    pub(crate) fn advance(
-        &mut self,
-        lanes: &[Lane<'_>],
-        offsets: &[u32],
-        times: &[i64],
-        next: &mut [u32],
-        upto: i64,
-    ) {
+    /// Adds, for every customer row, its events from `next[row]` up to time
+    /// `upto` (local indices into its block) to every aggregate (the blocks'
+    /// lanes in the order given to [`States::new`]), and moves `next` past
+    /// them. Over a series of ascending `upto`, each event is added once.
+    /// Blocks are advanced in parallel.
+    pub(crate) fn advance(&mut self, blocks: &[EventBlock<'_>], next: &mut [u32], upto: i64) {
+        use rayon::prelude::*;
         let stride = self.stride;
         let layouts = &self.layouts;
-        let rows = self.rows.min(next.len());
-        let run = |words: &mut [u64], next: &mut [u32], first: usize| {
-            for (k, cursor) in next.iter_mut().enumerate() {
-                let row = first + k;
-                let end = events_of(offsets, row).end;
+        // split the records and cursors at the blocks' boundaries
+        let mut words_rest = self.words.as_mut_slice();
+        let mut next_rest = next;
+        let mut work = Vec::with_capacity(blocks.len());
+        let mut at = 0usize;
+        for block in blocks {
+            let skip = block.first_row.saturating_sub(at);
+            let rows = block.rows();
+            let (_, words_tail) = words_rest.split_at_mut((skip * stride).min(words_rest.len()));
+            let (_, next_tail) = next_rest.split_at_mut(skip.min(next_rest.len()));
+            let take = rows
+                .min(next_tail.len())
+                .min(words_tail.len() / stride.max(1));
+            let (words, words_after) = words_tail.split_at_mut(take * stride);
+            let (cursors, next_after) = next_tail.split_at_mut(take);
+            work.push((block, words, cursors));
+            words_rest = words_after;
+            next_rest = next_after;
+            at = block.first_row + take;
+        }
+        work.into_par_iter().for_each(|(block, words, cursors)| {
+            for (k, cursor) in cursors.iter_mut().enumerate() {
+                let end = events_of(block.offsets, k).end;
                 let record = k * stride;
                 let mut i = *cursor as usize;
                 while i < end {
-                    let Some(&time) = times.get(i) else {
+                    let Some(&time) = block.times.get(i) else {
                         break;
                     };
                     if time > upto {
                         break;
                     }
-                    for (lane, layout) in lanes.iter().zip(layouts) {
+                    for (lane, layout) in block.lanes.iter().zip(layouts) {
                         if let Some(filter) = lane.filter
                             && !filter.value(i)
                         {
@@ -409,25 +435,7 @@ impl States {
                 }
                 *cursor = i as u32;
             }
-        };
-        let words = self.words.as_mut_slice();
-        let half = rows / 2;
-        if rows < 2 * GROUPED_SPLIT {
-            run(words, next.get_mut(..rows).unwrap_or_default(), 0);
-            return;
-        }
-        let (first_words, second_words) = words.split_at_mut(half * stride);
-        let (first_next, second_next) = next.split_at_mut(half);
-        rayon::join(
-            || run(first_words, first_next, 0),
-            || {
-                run(
-                    second_words,
-                    second_next.get_mut(..rows - half).unwrap_or_default(),
-                    half,
-                )
-            },
-        );
+        });
     }
 }
 

@@ -25,7 +25,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::error::ArrowError;
 
-use super::accumulate::{self, Input, Lane, Start, States};
+use super::accumulate::{self, EventBlock, Input, Lane, Start, States};
 use super::index::{CustomerIndex, NO_ROW};
 use super::scan::{lookup, read_times};
 use super::{Aggregated, Step};
@@ -47,22 +47,34 @@ pub(crate) struct History {
 
 /// One event table's kept events and what each date computes from them.
 struct TableHistory {
-    grouped: Grouped,
+    grouped: Vec<GroupedBlock>,
     /// The distinct things aggregated ([`LaneKey`]).
     keys: Vec<LaneKey>,
     /// Per date: each aggregate of that date's plan over this table, as
     /// (aggregate id in the plan, lane key, range).
     per_date: Vec<Vec<(usize, usize, TimeRange)>>,
     /// The lanes without a window: their state up to the last date asked for
-    /// (the events not kept were added during the scan), the lane key of each
-    /// of its aggregates, and per customer row the next kept event to add.
+    /// (the events not kept were added during the scan).
     base: Option<Base>,
+}
+
+/// A table as read, before its kept events are grouped.
+struct TableScan {
+    kept: Kept,
+    keys: Vec<LaneKey>,
+    per_date: Vec<Vec<(usize, usize, TimeRange)>>,
+    base: Option<(States, Vec<usize>)>,
+    /// Per stored measure: whether it is an int column.
+    int: Vec<bool>,
+    masks: usize,
 }
 
 /// The carried state of the lanes without a window.
 struct Base {
     states: States,
+    /// The lane key of each of its aggregates.
     keys: Vec<usize>,
+    /// Per customer row, its next kept event to add (local to its block).
     next: Vec<u32>,
 }
 
@@ -77,27 +89,31 @@ struct LaneKey {
     ty: Type,
 }
 
-/// Kept events grouped by customer row: row `r`'s are `offsets[r]..offsets[r + 1]`.
-#[derive(Default)]
-struct Grouped {
+/// The kept events of one block of customer rows, grouped by row and sorted
+/// by time: local row `k`'s are `offsets[k]..offsets[k + 1]`.
+struct GroupedBlock {
+    first_row: usize,
     offsets: Vec<u32>,
     times: Vec<i64>,
     measures: Vec<ArrayRef>,
     masks: Vec<BooleanBuffer>,
 }
 
-/// Kept events in file order while the file is read, by block of customer rows.
+/// Kept events in file order while the file is read, by block of customer
+/// rows (an event of a duplicated key in the block of each of its rows).
 struct Kept {
     blocks: Vec<Block>,
 }
 
-/// Rows per block: a block's events are grouped on their own, so the grouping
-/// needs little memory beyond the events.
+/// Rows per block (a power of two): a block is grouped on its own, so grouping
+/// needs little memory beyond the events, and its rows fit a `u16`.
 const BLOCK_BITS: u32 = 16;
+const BLOCK_ROWS: usize = 1 << BLOCK_BITS;
 
 #[derive(Default)]
 struct Block {
-    rows: Vec<u32>,
+    /// Each event's row within the block.
+    rows: Vec<u16>,
     times: Vec<i64>,
     /// Per measure: raw values (an `i64`, or an `f64`'s bits) and validity.
     measures: Vec<(Vec<u64>, Vec<bool>)>,
@@ -117,13 +133,14 @@ impl History {
             return Err(EvalError::Output("a series of no dates".into()));
         };
         let index = CustomerIndex::build(first, customers)?;
+        let rows = index.rows();
         let mut tables_read: Vec<ir::EventsId> =
             plans.iter().flat_map(|p| p.event_tables()).collect();
         tables_read.sort();
         tables_read.dedup();
         let slots = tables_read.iter().map(|t| t.0 as usize + 1).max();
         let mut left_out = vec![0; slots.unwrap_or(0)];
-        let mut tables = Vec::with_capacity(tables_read.len());
+        let mut scans = Vec::with_capacity(tables_read.len());
         for table in tables_read {
             let Some(source) = events.get(table.0 as usize).copied().flatten() else {
                 return Err(EvalError::Output(format!(
@@ -131,12 +148,15 @@ impl History {
                     table.0
                 )));
             };
-            let (history, dropped) = TableHistory::scan(plans, table, source, &index, on_step)?;
+            let (scanned, dropped) = TableScan::read(plans, table, source, &index, on_step)?;
             if let Some(slot) = left_out.get_mut(table.0 as usize) {
                 *slot = dropped;
             }
-            tables.push(history);
+            scans.push(scanned);
         }
+        // the index is no longer needed: free it before the events are grouped
+        drop(index);
+        let tables = scans.into_iter().map(|t| t.group(rows)).collect();
         Ok(History {
             tables,
             left_out,
@@ -150,8 +170,7 @@ impl History {
     }
 
     /// Every aggregate of the plan of date `date` (an index into the plans
-    /// given to [`History::scan`]).
-    /// Dates must be asked for in ascending order.
+    /// given to [`History::scan`]). Dates must be asked for in ascending order.
     pub(crate) fn at(&mut self, date: usize) -> Result<Aggregated, EvalError> {
         let count = self.aggregates_per_date.get(date).copied().unwrap_or(0);
         let mut values: Vec<Option<ArrayRef>> = vec![None; count];
@@ -173,14 +192,14 @@ impl History {
     }
 }
 
-impl TableHistory {
-    fn scan(
+impl TableScan {
+    fn read(
         plans: &[Plan],
         table: ir::EventsId,
         source: &dyn BatchSource,
         index: &CustomerIndex,
         on_step: &mut dyn FnMut(Step<'_>),
-    ) -> Result<(TableHistory, u64), EvalError> {
+    ) -> Result<(TableScan, u64), EvalError> {
         let lanes = Lanes::of(plans, table)?;
         let scan = lanes.scan;
         let columns = {
@@ -263,34 +282,49 @@ impl TableHistory {
                 let batch_lanes = lanes_of(&base_lane_keys, &measures, &masks, None)?;
                 base.update(index, &old, &times, &batch_lanes);
             }
-            kept.add(&keep, &rows, &times, &measures, &masks)?;
+            kept.add(index, &keep, &rows, &times, &measures, &masks)?;
             on_step(Step::Rows(batch.num_rows()));
         }
         on_step(Step::Finished);
-        let types: Vec<bool> = (0..lanes.measures.len())
+        let int = (0..lanes.measures.len())
             .map(|m| lanes.measure_is_int(m))
             .collect();
-        let grouped = kept.group(index, &types, lanes.masks.len())?;
-        let next = grouped
-            .offsets
-            .get(..index.rows())
-            .unwrap_or_default()
-            .to_vec();
+        let masks = lanes.masks.len();
         Ok((
-            TableHistory {
-                grouped,
+            TableScan {
+                kept,
                 keys: lanes.keys,
                 per_date: lanes.per_date,
-                base: base.map(|states| Base {
-                    states,
-                    keys: base_keys,
-                    next,
-                }),
+                base: base.map(|states| (states, base_keys)),
+                int,
+                masks,
             },
             left_out,
         ))
     }
 
+    /// Groups the kept events, block by block.
+    fn group(self, rows: usize) -> TableHistory {
+        let grouped = self.kept.group(rows, &self.int, self.masks);
+        let mut next = Vec::with_capacity(rows);
+        for block in &grouped {
+            next.extend_from_slice(
+                block
+                    .offsets
+                    .get(..block.offsets.len().saturating_sub(1))
+                    .unwrap_or_default(),
+            );
+        }
+        TableHistory {
+            grouped,
+            keys: self.keys,
+            per_date: self.per_date,
+            base: self.base.map(|(states, keys)| Base { states, keys, next }),
+        }
+    }
+}
+
+impl TableHistory {
     /// This table's aggregates at `date`, as (aggregate id in that date's plan,
     /// values). Dates must come in ascending order: the base moves forward.
     fn at(&mut self, date: usize) -> Result<Vec<(usize, ArrayRef)>, EvalError> {
@@ -303,14 +337,8 @@ impl TableHistory {
             .map(|(_, _, range)| range.to);
         if let (Some(upto), Some(base)) = (cut_off, self.base.as_mut()) {
             let keys: Vec<&LaneKey> = base.keys.iter().filter_map(|k| self.keys.get(*k)).collect();
-            let lanes = lanes_of(&keys, &self.grouped.measures, &self.grouped.masks, None)?;
-            base.states.advance(
-                &lanes,
-                &self.grouped.offsets,
-                &self.grouped.times,
-                &mut base.next,
-                upto,
-            );
+            let blocks = event_blocks(&self.grouped, &keys, None)?;
+            base.states.advance(&blocks, &mut base.next, upto);
         }
         let keys: Vec<&LaneKey> = wanted
             .iter()
@@ -319,12 +347,7 @@ impl TableHistory {
         let specs: Vec<Aggregate> = keys.iter().map(|k| spec_of(k)).collect();
         let refs: Vec<&Aggregate> = specs.iter().collect();
         let ranges: Vec<TimeRange> = wanted.iter().map(|(_, _, r)| *r).collect();
-        let lanes = lanes_of(
-            &keys,
-            &self.grouped.measures,
-            &self.grouped.masks,
-            Some(&ranges),
-        )?;
+        let blocks = event_blocks(&self.grouped, &keys, Some(&ranges))?;
         let start = self.base.as_ref().map(|base| Start {
             states: &base.states,
             slots: wanted
@@ -336,21 +359,36 @@ impl TableHistory {
                 })
                 .collect(),
         });
-        let values = accumulate::grouped(
-            &refs,
-            &lanes,
-            start.as_ref(),
-            &self.grouped.offsets,
-            &self.grouped.times,
-        );
+        let values = accumulate::grouped(&refs, &blocks, start.as_ref());
         Ok(wanted.iter().map(|(id, _, _)| *id).zip(values).collect())
     }
 }
 
+/// The grouped blocks as the accumulators read them, with `keys`' lanes.
+fn event_blocks<'a>(
+    grouped: &'a [GroupedBlock],
+    keys: &[&LaneKey],
+    ranges: Option<&[TimeRange]>,
+) -> Result<Vec<EventBlock<'a>>, ArrowError> {
+    grouped
+        .iter()
+        .map(|block| {
+            Ok(EventBlock {
+                first_row: block.first_row,
+                offsets: &block.offsets,
+                times: &block.times,
+                lanes: lanes_of(keys, &block.measures, &block.masks, ranges)?,
+            })
+        })
+        .collect()
+}
+
 impl Kept {
-    /// Appends one batch's kept events (with a customer, in `keep`) to their blocks.
+    /// Appends one batch's kept events (with a customer, in `keep`) to the
+    /// blocks of their customer rows.
     fn add(
         &mut self,
+        index: &CustomerIndex,
         keep: &TimeRange,
         rows: &[u32],
         times: &[i64],
@@ -361,139 +399,168 @@ impl Kept {
             .iter()
             .map(Input::measure)
             .collect::<Result<Vec<_>, _>>()?;
+        let mut result = Ok(());
         for (i, (&row, &time)) in rows.iter().zip(times).enumerate() {
             if row == NO_ROW || !keep.contains(time) {
                 continue;
             }
-            let b = (row >> BLOCK_BITS) as usize;
-            if self.blocks.len() <= b {
-                self.blocks.resize_with(b + 1, Block::default);
-            }
-            let Some(block) = self.blocks.get_mut(b) else {
-                continue;
-            };
-            if block.measures.len() < inputs.len() {
-                block.measures = inputs.iter().map(|_| (Vec::new(), Vec::new())).collect();
-            }
-            if block.masks.len() < masks.len() {
-                block.masks = masks.iter().map(|_| Vec::new()).collect();
-            }
-            block.rows.push(row);
-            block.times.push(time);
-            for ((values, valid), input) in block.measures.iter_mut().zip(&inputs) {
-                let (value, present) = match input {
-                    Input::Int(ints) => (ints.value(i) as u64, ints.is_valid(i)),
-                    Input::Float(floats) => (floats.value(i).to_bits(), floats.is_valid(i)),
-                    Input::None | Input::Time => return Err(missing("measure")),
+            index.each_row(row, |r| {
+                let b = r >> BLOCK_BITS;
+                if self.blocks.len() <= b {
+                    self.blocks.resize_with(b + 1, Block::default);
+                }
+                let Some(block) = self.blocks.get_mut(b) else {
+                    return;
                 };
-                values.push(value);
-                valid.push(present);
-            }
-            for (bits, mask) in block.masks.iter_mut().zip(masks) {
-                bits.push(mask.value(i));
-            }
+                if block.measures.len() < inputs.len() {
+                    block.measures = inputs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+                }
+                if block.masks.len() < masks.len() {
+                    block.masks = masks.iter().map(|_| Vec::new()).collect();
+                }
+                block.rows.push((r & (BLOCK_ROWS - 1)) as u16);
+                block.times.push(time);
+                for ((values, valid), input) in block.measures.iter_mut().zip(&inputs) {
+                    let (value, present) = match input {
+                        Input::Int(ints) => (ints.value(i) as u64, ints.is_valid(i)),
+                        Input::Float(floats) => (floats.value(i).to_bits(), floats.is_valid(i)),
+                        Input::None | Input::Time => {
+                            result = Err(missing("measure"));
+                            (0, false)
+                        }
+                    };
+                    values.push(value);
+                    valid.push(present);
+                }
+                for (bits, mask) in block.masks.iter_mut().zip(masks) {
+                    bits.push(mask.value(i));
+                }
+            });
         }
-        Ok(())
+        result
     }
 
-    /// Groups the kept events by customer row (every row of a duplicated key
-    /// gets its key's events), block by block, freeing each block once placed.
+    /// Groups each block's events by row and sorts each row's by time, block
+    /// by block, freeing each block's events in file order once grouped.
     /// `int[m]`: whether measure `m` is an int column.
-    fn group(
-        self,
-        index: &CustomerIndex,
-        int: &[bool],
-        masks: usize,
-    ) -> Result<Grouped, EvalError> {
-        let rows = index.rows();
-        let mut counts = vec![0u32; rows + 1];
-        for block in &self.blocks {
-            for &row in &block.rows {
-                index.each_row(row, |r| {
-                    if let Some(c) = counts.get_mut(r + 1) {
-                        *c = c.saturating_add(1);
-                    }
-                });
-            }
-        }
-        let mut total = 0u64;
-        for c in counts.iter_mut() {
-            total += u64::from(*c);
-            *c = u32::try_from(total).map_err(|_| {
-                EvalError::Output(format!(
-                    "a backtest keeps at most {} events of one table; this one has more",
-                    u32::MAX
-                ))
-            })?;
-        }
-        let offsets = counts;
-        let events = total as usize;
-        let mut cursor: Vec<u32> = offsets.clone();
-        let mut times = vec![0i64; events];
-        let mut values: Vec<Vec<u64>> = int.iter().map(|_| vec![0u64; events]).collect();
-        let mut valid: Vec<Vec<bool>> = int.iter().map(|_| vec![false; events]).collect();
-        let mut bits: Vec<Vec<bool>> = (0..masks).map(|_| vec![false; events]).collect();
-        for block in self.blocks {
-            for (i, (&row, &time)) in block.rows.iter().zip(&block.times).enumerate() {
-                index.each_row(row, |r| {
-                    let Some(slot) = cursor.get_mut(r) else {
-                        return;
-                    };
-                    let at = *slot as usize;
-                    *slot += 1;
-                    if let Some(t) = times.get_mut(at) {
-                        *t = time;
-                    }
-                    for (m, (v, ok)) in block.measures.iter().enumerate() {
-                        if let (Some(to), Some(value)) =
-                            (values.get_mut(m).and_then(|x| x.get_mut(at)), v.get(i))
-                        {
-                            *to = *value;
-                        }
-                        if let (Some(to), Some(present)) =
-                            (valid.get_mut(m).and_then(|x| x.get_mut(at)), ok.get(i))
-                        {
-                            *to = *present;
-                        }
-                    }
-                    for (k, mask) in block.masks.iter().enumerate() {
-                        if let (Some(to), Some(bit)) =
-                            (bits.get_mut(k).and_then(|x| x.get_mut(at)), mask.get(i))
-                        {
-                            *to = *bit;
-                        }
-                    }
-                });
-            }
-        }
-        drop(cursor);
-        sort_by_time(&offsets, &mut times, &mut values, &mut valid, &mut bits);
-        let measures = values
-            .into_iter()
-            .zip(valid)
-            .zip(int)
-            .map(|((values, valid), int)| -> ArrayRef {
-                let nulls = NullBuffer::new(BooleanBuffer::from(valid.as_slice()));
-                let nulls = (nulls.null_count() > 0).then_some(nulls);
-                if *int {
-                    let ints: Vec<i64> = values.into_iter().map(|v| v as i64).collect();
-                    Arc::new(Int64Array::new(ints.into(), nulls))
-                } else {
-                    let floats: Vec<f64> = values.into_iter().map(f64::from_bits).collect();
-                    Arc::new(Float64Array::new(floats.into(), nulls))
-                }
+    fn group(self, rows: usize, int: &[bool], masks: usize) -> Vec<GroupedBlock> {
+        let count = rows.div_ceil(BLOCK_ROWS);
+        let mut blocks = self.blocks.into_iter();
+        (0..count)
+            .map(|b| {
+                let first_row = b * BLOCK_ROWS;
+                let block_rows = BLOCK_ROWS.min(rows - first_row);
+                let block = blocks.next().unwrap_or_default();
+                group_block(block, first_row, block_rows, int, masks)
             })
-            .collect();
-        let masks = bits
-            .into_iter()
-            .map(|b| BooleanBuffer::from(b.as_slice()))
-            .collect();
-        Ok(Grouped {
-            offsets,
-            times,
-            measures,
-            masks,
+            .collect()
+    }
+}
+
+/// One block's events grouped by row (file order kept), then each row's sorted
+/// by time.
+fn group_block(
+    block: Block,
+    first_row: usize,
+    rows: usize,
+    int: &[bool],
+    masks: usize,
+) -> GroupedBlock {
+    let events = block.rows.len();
+    let mut offsets = vec![0u32; rows + 1];
+    for &row in &block.rows {
+        if let Some(c) = offsets.get_mut(usize::from(row) + 1) {
+            *c += 1;
+        }
+    }
+    for k in 1..offsets.len() {
+        let before = offsets.get(k - 1).copied().unwrap_or(0);
+        if let Some(c) = offsets.get_mut(k) {
+            *c += before;
+        }
+    }
+    let mut cursor = offsets.clone();
+    let mut place = Vec::with_capacity(events);
+    for &row in &block.rows {
+        let slot = cursor.get_mut(usize::from(row));
+        place.push(slot.map_or(0, |s| {
+            let at = *s as usize;
+            *s += 1;
+            at
+        }));
+    }
+    drop(cursor);
+    let scatter = |from: &[u64], to: &mut Vec<u64>| {
+        to.resize(events, 0);
+        for (&at, &value) in place.iter().zip(from) {
+            if let Some(slot) = to.get_mut(at) {
+                *slot = value;
+            }
+        }
+    };
+    let scatter_bool = |from: &[bool], to: &mut Vec<bool>| {
+        to.resize(events, false);
+        for (&at, &value) in place.iter().zip(from) {
+            if let Some(slot) = to.get_mut(at) {
+                *slot = value;
+            }
+        }
+    };
+    let mut times = vec![0i64; events];
+    for (&at, &time) in place.iter().zip(&block.times) {
+        if let Some(slot) = times.get_mut(at) {
+            *slot = time;
+        }
+    }
+    let mut values: Vec<Vec<u64>> = Vec::with_capacity(int.len());
+    let mut valid: Vec<Vec<bool>> = Vec::with_capacity(int.len());
+    for m in 0..int.len() {
+        let (from_values, from_valid) = block
+            .measures
+            .get(m)
+            .map_or((&[][..], &[][..]), |(v, ok)| (v.as_slice(), ok.as_slice()));
+        let mut v = Vec::new();
+        scatter(from_values, &mut v);
+        values.push(v);
+        let mut ok = Vec::new();
+        scatter_bool(from_valid, &mut ok);
+        valid.push(ok);
+    }
+    let mut bits: Vec<Vec<bool>> = Vec::with_capacity(masks);
+    for k in 0..masks {
+        let from = block.masks.get(k).map_or(&[][..], |m| m.as_slice());
+        let mut b = Vec::new();
+        scatter_bool(from, &mut b);
+        bits.push(b);
+    }
+    drop(block);
+    sort_by_time(&offsets, &mut times, &mut values, &mut valid, &mut bits);
+    let measures = values
+        .into_iter()
+        .zip(valid)
+        .zip(int)
+        .map(|((values, valid), int)| -> ArrayRef {
+            let nulls = NullBuffer::new(BooleanBuffer::from(valid.as_slice()));
+            let nulls = (nulls.null_count() > 0).then_some(nulls);
+            if *int {
+                let ints: Vec<i64> = values.into_iter().map(|v| v as i64).collect();
+                Arc::new(Int64Array::new(ints.into(), nulls))
+            } else {
+                let floats: Vec<f64> = values.into_iter().map(f64::from_bits).collect();
+                Arc::new(Float64Array::new(floats.into(), nulls))
+            }
         })
+        .collect();
+    let masks = bits
+        .into_iter()
+        .map(|b| BooleanBuffer::from(b.as_slice()))
+        .collect();
+    GroupedBlock {
+        first_row,
+        offsets,
+        times,
+        measures,
+        masks,
     }
 }
 
