@@ -91,7 +91,7 @@ pub fn compile(paths: &[PathBuf], config: &Config) -> Result<Compiled, ProjectEr
     let program = if diagnostics.has_errors() {
         None
     } else {
-        check_and_lint(&asts, config, &mut diagnostics)
+        check_and_lint(&asts, &sources, config, &mut diagnostics)
     };
     diagnostics.sort();
     let program = if diagnostics.has_errors() {
@@ -148,6 +148,7 @@ fn parse_all(sources: &Sources, diagnostics: &mut Diagnostics) -> Vec<syntax::as
 
 fn check_and_lint(
     asts: &[syntax::ast::File],
+    sources: &Sources,
     config: &Config,
     diagnostics: &mut Diagnostics,
 ) -> Option<Program> {
@@ -155,6 +156,6 @@ fn check_and_lint(
     if diagnostics.has_errors() {
         return None;
     }
-    lint::run(&program, &config.lint, diagnostics);
+    lint::run(&program, sources, &config.lint, diagnostics);
     Some(program)
 }
