@@ -304,6 +304,44 @@ fn check_bad_segmint_toml_exits_2() {
 }
 
 #[test]
+fn check_accepts_a_single_segments_folder_in_segmint_toml() {
+    let test = CliTest::project(&[
+        ("segments/busy.seg", TOO_MANY),
+        ("segmint.toml", "segments = \"segments\"\n"),
+    ]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+const USES_PROJECT: &str =
+    "segment german_regulars {\n  where regulars and german and not (age > 60)\n}\n";
+
+#[test]
+fn check_one_file_of_a_project_sees_the_project_and_reports_only_that_file() {
+    // `busy.seg` has a warning of its own, which checking `uses.seg` leaves out;
+    // `uses.seg` refers to the schema and to segments of other files.
+    let test = CliTest::project(&[
+        ("segments/busy.seg", TOO_MANY),
+        ("segments/uses.seg", USES_PROJECT),
+    ]);
+    snapshot!(test, test.command(&["check", "segments/uses.seg"]));
+}
+
+#[test]
+fn check_a_file_outside_the_project_says_where_the_schema_is() {
+    let test = CliTest::project(&[("drafts/uses.seg", USES_PROJECT)]);
+    snapshot!(test, test.command(&["check", "drafts/uses.seg"]));
+}
+
+#[test]
+fn warning_hint_names_the_paths_the_command_was_given() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    snapshot!(
+        test,
+        test.command(&["eval", "segments/busy.seg", "segments/schema.seg"])
+    );
+}
+
+#[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["check", "--format", "xml"]));

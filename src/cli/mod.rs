@@ -201,8 +201,7 @@ fn clap_error(error: &clap::Error, context: &mut Context<'_>) -> ExitStatus {
 /// Reads `segmint.toml` (if any) and compiles the given paths or its defaults.
 fn compile(paths: &[PathBuf], context: &Context<'_>) -> Result<(Config, Compiled), RunError> {
     let config = Config::discover(&context.cwd)?;
-    let paths = project::paths_or_default(paths, &config);
-    let compiled = project::compile(&paths, &config)?;
+    let compiled = project::compile(paths, &config)?;
     Ok((config, compiled))
 }
 
@@ -216,9 +215,14 @@ fn program_or_report(
         let warnings = compiled.diagnostics.len();
         if warnings > 0 {
             let noun = if warnings == 1 { "warning" } else { "warnings" };
+            let paths: String = compiled
+                .given
+                .iter()
+                .map(|p| format!(" {}", shown(p)))
+                .collect();
             writeln!(
                 context.stderr,
-                "warning: the segment files have {warnings} {noun}; run `segmint check` to see them"
+                "warning: the segment files have {warnings} {noun}; run `segmint check{paths}` to see them"
             )?;
         }
         return Ok(Some(program));

@@ -10,6 +10,7 @@ pub mod ast;
 mod error;
 mod expr;
 mod grammar;
+mod misplaced;
 mod parser;
 mod scan;
 mod slips;
