@@ -341,6 +341,17 @@ fn warning_hint_names_the_paths_the_command_was_given() {
     );
 }
 
+const QUINTILES: &str = "segment low_buyers {\n  where quintile(orders_count) <= 2\n}\n";
+
+#[test]
+fn stats_warns_when_ties_leave_a_quintile_empty() {
+    // orders_count 0, 0, 1, 1, 4, 7: the tied 1s take score 2, nobody has score 3
+    let test = CliTest::project(&[("segments/quintiles.seg", QUINTILES)]);
+    snapshot!(test, test.command(&["stats"]));
+    // `eval` (and `test`) run the same pass and print the same warning
+    snapshot!(test, test.command(&["eval", "--segment", "low_buyers"]));
+}
+
 #[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);

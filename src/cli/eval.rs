@@ -209,6 +209,9 @@ pub fn execute(
             }
         }
     }
+    for uneven in population.uneven_scores(&prepared.plan) {
+        writeln!(context.stderr, "warning: {uneven}")?;
+    }
     Ok(summary)
 }
 
