@@ -352,6 +352,85 @@ fn stats_warns_when_ties_leave_a_quintile_empty() {
     snapshot!(test, test.command(&["eval", "--segment", "low_buyers"]));
 }
 
+const DATED_SCHEMA: &str = "schema customers {\n  key customer_id: string\n  signup_date: date\n  last_order_at: timestamp?\n}\n\nsegment recent {\n  where last_order_at within last 30 days\n}\n";
+
+fn dated_project() -> CliTest {
+    CliTest::with_files(&[
+        (
+            "segmint.toml",
+            "segments = \"segments\"\ndata = \"data/customers_{as_of}.csv\"\n",
+        ),
+        ("segments/schema.seg", DATED_SCHEMA),
+        (
+            "data/customers_2026-06-30.csv",
+            "customer_id,signup_date,last_order_at\nc1,2025-01-01,2026-06-20T10:00:00Z\nc2,2026-06-30,\nc3,2024-05-05,2026-03-01T00:00:00Z\n",
+        ),
+        (
+            "data/customers_2026-03-31.csv",
+            "customer_id,signup_date,last_order_at\nc1,2025-01-01,2026-03-20T10:00:00Z\nc3,2024-05-05,2026-03-01T00:00:00Z\n",
+        ),
+    ])
+}
+
+#[test]
+fn data_pattern_picks_the_snapshot_of_the_as_of_date() {
+    let test = dated_project();
+    snapshot!(test, test.command(&["stats", "--as-of", "2026-03-31"]));
+    snapshot!(test, test.command(&["stats", "--as-of", "2026-06-30"]));
+}
+
+#[test]
+fn dates_after_the_as_of_date_are_a_warning() {
+    // the June snapshot evaluated as of 2026-03-31: two dates are from after it
+    let test = dated_project();
+    snapshot!(
+        test,
+        test.command(&[
+            "stats",
+            "--data",
+            "data/customers_2026-06-30.csv",
+            "--as-of",
+            "2026-03-31"
+        ])
+    );
+}
+
+#[test]
+fn parquet_and_arrow_outputs_record_the_as_of_date() {
+    let test = dated_project();
+    for file in ["out.parquet", "out.arrow"] {
+        let status = test
+            .command(&["eval", "--as-of", "2026-06-30", "--output", file])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{file}");
+    }
+    let parquet = std::fs::File::open(test.path("out.parquet")).unwrap();
+    let reader = parquet::file::reader::SerializedFileReader::new(parquet).unwrap();
+    let pairs: Vec<(String, Option<String>)> = parquet::file::reader::FileReader::metadata(&reader)
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|kv| (kv.key.clone(), kv.value.clone()))
+        .filter(|(k, _)| k.starts_with("segmint"))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("segmint.as_of".to_string(), Some("2026-06-30".to_string()))]
+    );
+    let arrow = std::fs::File::open(test.path("out.arrow")).unwrap();
+    let reader = arrow::ipc::reader::FileReader::try_new(arrow, None).unwrap();
+    assert_eq!(
+        reader
+            .schema()
+            .metadata()
+            .get("segmint.as_of")
+            .map(String::as_str),
+        Some("2026-06-30")
+    );
+}
+
 #[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);

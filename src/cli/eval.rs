@@ -84,9 +84,10 @@ pub fn prepare(
         carry,
     };
     let plan = plan::compile(program, &options)?;
-    let path = super::data_path(input.data.clone(), config)?;
+    let path = super::data_path_as_of(input.data.clone(), config, plan.as_of())?;
     let events = open_events(program, config, input, &plan)?;
-    let data = DataFile::open(&path, &program.schema)?;
+    let mut data = DataFile::open(&path, &program.schema)?;
+    data.check_as_of(plan.as_of());
     Ok(Prepared {
         plan,
         data,
@@ -224,7 +225,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
     match &args.output {
         Some(path) => {
-            let mut writer = OutputWriter::create(path, prepared.plan.membership_schema())?;
+            let schema = with_as_of(prepared.plan.membership_schema(), prepared.plan.as_of());
+            let mut writer = OutputWriter::create(path, schema)?;
             let summary = execute(&prepared, context, &mut |batch| Ok(writer.write(&batch)?))?;
             writer.finish()?;
             let rows = super::output::counted(summary.rows, "row");
@@ -238,4 +240,18 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The key under which outputs record the as-of date they were evaluated at
+/// (Parquet and Arrow key-value metadata).
+pub const AS_OF_KEY: &str = "segmint.as_of";
+
+/// The membership schema with the as-of date in its metadata.
+fn with_as_of(
+    schema: arrow::datatypes::SchemaRef,
+    as_of: NaiveDate,
+) -> arrow::datatypes::SchemaRef {
+    let mut metadata = schema.metadata().clone();
+    metadata.insert(AS_OF_KEY.to_string(), as_of.to_string());
+    std::sync::Arc::new(schema.as_ref().clone().with_metadata(metadata))
 }

@@ -250,6 +250,22 @@ fn data_path(given: Option<PathBuf>, config: &Config) -> Result<PathBuf, RunErro
     })
 }
 
+/// [`data_path`] with `{as_of}` in it replaced by the as-of date (`YYYY-MM-DD`), so
+/// that `data = "data/customers_{as_of}.parquet"` picks each day's snapshot.
+fn data_path_as_of(
+    given: Option<PathBuf>,
+    config: &Config,
+    as_of: NaiveDate,
+) -> Result<PathBuf, RunError> {
+    let path = data_path(given, config)?;
+    let text = path.to_string_lossy();
+    Ok(if text.contains("{as_of}") {
+        PathBuf::from(text.replace("{as_of}", &as_of.to_string()))
+    } else {
+        path
+    })
+}
+
 /// The as-of date: `--as-of`, else `as_of` in `segmint.toml`, else today in UTC.
 fn as_of(given: Option<NaiveDate>, config: &Config) -> NaiveDate {
     given
