@@ -448,6 +448,12 @@ fn unknown_command_exits_2() {
 #[test]
 fn explain_segment_shows_criteria_tree_and_plan() {
     let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "regulars", "--plan"]));
+}
+
+#[test]
+fn explain_segment_in_plain_words() {
+    let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["explain", "regulars"]));
 }
 
@@ -471,19 +477,28 @@ tiers age_band {
 #[test]
 fn explain_shows_only_the_plan_of_the_item_and_what_it_refers_to() {
     let test = CliTest::project(&[("segments/referring.seg", REFERRING)]);
-    snapshot!(test, test.command(&["explain", "valued_regulars"]));
+    snapshot!(
+        test,
+        test.command(&["explain", "valued_regulars", "--plan"])
+    );
 }
 
 #[test]
 fn explain_tiers_block_leaves_out_other_tiers_blocks() {
     let test = CliTest::project(&[("segments/referring.seg", REFERRING)]);
-    snapshot!(test, test.command(&["explain", "age_band"]));
+    snapshot!(test, test.command(&["explain", "age_band", "--plan"]));
 }
 
 #[test]
 fn explain_unknown_name_exits_2_with_did_you_mean() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["explain", "regular"]));
+}
+
+#[test]
+fn explain_far_off_name_suggests_the_name_containing_it() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "regul"]));
 }
 
 #[test]
@@ -1054,5 +1069,7 @@ fn explain_shows_each_aggregate_with_its_filter_and_resolved_time_range() {
 }
 "#,
     );
+    snapshot!(test, test.command(&["explain", "app_recent", "--plan"]));
+    // in plain words first: the aggregate's window resolved to dates
     snapshot!(test, test.command(&["explain", "app_recent"]));
 }

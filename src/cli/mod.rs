@@ -17,6 +17,7 @@ mod sample;
 mod scope;
 mod stats;
 mod test;
+mod words;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
