@@ -835,6 +835,30 @@ fn expectations_failing_exits_1() {
     snapshot!(test, test.command(&["test"]));
 }
 
+const PAUSED_AND_EMPTY: &str = r#"segment nobody {
+  where country = "XX"
+  expect overlap with rejected <= 10%
+}
+
+segment winter_check {
+  where winter_sale
+  expect size <= 50%
+}
+"#;
+
+#[test]
+fn expectations_of_paused_and_empty_segments_read_as_such() {
+    // `paused_check` is paused (measured all the same); `nobody` has no members
+    let test = CliTest::project(&[
+        ("segments/expect.seg", PAUSED_AND_EMPTY),
+        (
+            "segments/paused.seg",
+            "segment paused_check {\n  where german\n  expect size >= 1\n  paused\n}\n",
+        ),
+    ]);
+    snapshot!(test, test.command(&["test"]));
+}
+
 #[test]
 fn expectations_json() {
     let test = CliTest::project(&[("segments/expect.seg", EXPECTATIONS)]);
