@@ -432,6 +432,38 @@ fn parquet_and_arrow_outputs_record_the_as_of_date() {
 }
 
 #[test]
+fn eval_keys_only_lists_the_members_of_one_segment() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&["eval", "--segment", "german", "--keys-only"])
+    );
+    snapshot!(
+        test,
+        test.command(&[
+            "eval",
+            "--segment",
+            "german",
+            "--keys-only",
+            "--output",
+            "german.csv"
+        ])
+    );
+    assert_eq!(test.read("german.csv"), "customer_id\nc1\nc3\nc4\nc6\n");
+    // one segment, not several and not a tiers block
+    snapshot!(test, test.command(&["eval", "--keys-only"]));
+}
+
+#[test]
+fn stats_of_the_named_segments_and_tiers_blocks_only() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&["stats", "--segment", "german", "--segment", "value_tier"])
+    );
+}
+
+#[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["check", "--format", "xml"]));

@@ -23,12 +23,17 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     input: Input,
-    /// Output only this segment (repeatable; tiers blocks are always output).
+    /// Output only this segment or tiers block (repeatable; default: every segment
+    /// that is not paused, and every tiers block).
     #[arg(long = "segment", value_name = "NAME")]
     segments: Vec<String>,
     /// Write the membership table here (.csv, .parquet, .arrow, .jsonl).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Only the keys of the members of the one `--segment`: one per line on
+    /// standard output, or a one-column table with `--output`.
+    #[arg(long)]
+    keys_only: bool,
 }
 
 /// The data a command reads and the date it is read at.
@@ -223,6 +228,15 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         return Ok(ExitStatus::Failure);
     };
     let prepared = prepare(&program, &config, &args.input, &args.segments, Vec::new())?;
+    if args.keys_only {
+        return super::keys::write(
+            &program,
+            &prepared,
+            &args.segments,
+            args.output.as_deref(),
+            context,
+        );
+    }
     match &args.output {
         Some(path) => {
             let schema = with_as_of(prepared.plan.membership_schema(), prepared.plan.as_of());

@@ -48,20 +48,23 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     if !args.plan {
         return Ok(ExitStatus::Success);
     }
-    // Only the explained item and what it refers to: other tiers blocks (always
-    // outputs of a full plan) would bury it.
-    let (root, selected) = match program.segment_named(&args.name) {
-        Some(id) => (Derived::Segment(id), vec![args.name.clone()]),
+    // Only the explained item and what it refers to: other tiers blocks would
+    // bury it. The tiers blocks it refers to are shown as outputs.
+    let root = match program.segment_named(&args.name) {
+        Some(id) => Derived::Segment(id),
         None => match program.tiers.iter().position(|t| t.name == args.name) {
-            Some(i) => (Derived::Tiers(TierId(i as u32)), Vec::new()),
+            Some(i) => Derived::Tiers(TierId(i as u32)),
             None => return Ok(ExitStatus::Success),
         },
     };
+    let scoped = scope::scoped(&program, root);
+    let mut selected = vec![args.name.clone()];
+    selected.extend(scoped.tiers.iter().map(|t| t.name.clone()));
     let options = PlanOptions {
         segments: Some(selected),
         ..PlanOptions::new(as_of)
     };
-    let compiled_plan = plan::compile(&scope::scoped(&program, root), &options)?;
+    let compiled_plan = plan::compile(&scoped, &options)?;
     write!(context.stdout, "\nplan:\n{compiled_plan}")?;
     Ok(ExitStatus::Success)
 }

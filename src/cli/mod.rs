@@ -10,6 +10,7 @@
 mod check;
 mod eval;
 mod explain;
+mod keys;
 pub mod output;
 mod overlap;
 mod progress;

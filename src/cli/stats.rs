@@ -35,6 +35,10 @@ pub struct Args {
     /// field, or a tiers block).
     #[arg(long, value_name = "FIELD")]
     by: Option<String>,
+    /// Count only this segment or tiers block (repeatable; default: every segment
+    /// that is not paused, and every tiers block).
+    #[arg(long = "segment", value_name = "NAME")]
+    segments: Vec<String>,
     /// How to print the numbers.
     #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
     format: StatsFormat,
@@ -74,7 +78,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         Some(By::Field(id)) => vec![*id],
         _ => Vec::new(),
     };
-    let prepared = prepare(&program, &config, &args.input, &[], carry)?;
+    let mut selected = args.segments.clone();
+    if let (Some(By::Tiers(name)), false) = (&by, selected.is_empty()) {
+        selected.push(name.clone());
+    }
+    let prepared = prepare(&program, &config, &args.input, &selected, carry)?;
     let as_of = prepared.plan.as_of();
     let counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
     let stats = count(prepared, counter, context)?;

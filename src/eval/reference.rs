@@ -111,15 +111,20 @@ fn select(program: &ir::Program, options: &PlanOptions) -> Result<Vec<Out>, Eval
             out.push(Out::Segment(SegmentId(i as u32)));
         }
     }
-    if let Some(unknown) = options
-        .segments
-        .iter()
-        .flatten()
-        .find(|n| program.segment_named(n).is_none())
-    {
+    if let Some(unknown) = options.segments.iter().flatten().find(|n| {
+        program.segment_named(n).is_none() && !program.tiers.iter().any(|t| t.name == **n)
+    }) {
         return Err(EvalError::Output(format!("unknown segment `{unknown}`")));
     }
-    out.extend((0..program.tiers.len()).map(|i| Out::Tiers(ir::TierId(i as u32))));
+    for (i, block) in program.tiers.iter().enumerate() {
+        let chosen = match &options.segments {
+            None => true,
+            Some(names) => names.contains(&block.name),
+        };
+        if chosen {
+            out.push(Out::Tiers(ir::TierId(i as u32)));
+        }
+    }
     Ok(out)
 }
 

@@ -33,6 +33,13 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
         });
     }
     for (i, block) in program.tiers.iter().enumerate() {
+        let named = options
+            .segments
+            .as_ref()
+            .is_none_or(|n| n.contains(&block.name));
+        if !named {
+            continue;
+        }
         let id = TierId(i as u32);
         let node = c.tiers(id)?;
         outputs.push(Output {
@@ -44,7 +51,8 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
     c.finish(outputs, &options.carry)
 }
 
-/// The segments to output, in program order.
+/// The segments to output, in program order (names of tiers blocks are passed
+/// over here: they select the tiers outputs).
 fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Vec<SegmentId>> {
     let all = (0..program.segments.len()).map(|i| SegmentId(i as u32));
     let Some(names) = names else {
@@ -56,8 +64,10 @@ fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Ve
             Some(id) => {
                 chosen.insert(id);
             }
+            None if program.tiers.iter().any(|t| &t.name == name) => {}
             None => {
                 let candidates = program.segments.iter().map(|s| s.name.as_str());
+                let candidates = candidates.chain(program.tiers.iter().map(|t| t.name.as_str()));
                 return Err(PlanError::UnknownSegment {
                     name: name.clone(),
                     help: did_you_mean(name, candidates),
