@@ -1280,7 +1280,12 @@ fn build_sized(seed: u64, large: bool) -> Case {
             .map(|i| format!("s{i}"))
             .collect()
     });
-    let mut used_tables = b.tier_tables.clone();
+    // with `--segment`, the tiers block is output only when named (it never is here;
+    // a segment referring to it reads its tables through `segment_tables`)
+    let mut used_tables = match &selected {
+        None => b.tier_tables.clone(),
+        Some(_) => BTreeSet::new(),
+    };
     for (i, (tables, paused)) in b.segment_tables.iter().zip(&paused).enumerate() {
         let output = match &selected {
             Some(names) => names.contains(&format!("s{i}")),
