@@ -86,7 +86,7 @@ fn describe(
         let mut lines = Vec::new();
         words.lines(&segment.condition, "  ", &mut lines);
         writeln!(out, "segment {name}{paused}: {}", criteria(count))
-            .and_then(|()| writeln!(out, "as of {as_of}, its members are the customers for whom"))
+            .and_then(|()| writeln!(out, "as of {as_of}, a customer is a member when"))
             .and_then(|()| lines.iter().try_for_each(|l| writeln!(out, "{l}")))
             .and_then(|()| match plan {
                 true => writeln!(out, "\nwhere")
@@ -125,7 +125,7 @@ fn describe_tiers(
     for tier in &block.tiers {
         match &tier.condition {
             Some(condition) => {
-                writeln!(out, "{}: the customers for whom", tier.name)?;
+                writeln!(out, "{}: when", tier.name)?;
                 let mut lines = Vec::new();
                 words.lines(condition, "  ", &mut lines);
                 lines.iter().try_for_each(|l| writeln!(out, "{l}"))?;

@@ -136,7 +136,7 @@ impl Words<'_> {
                 )
             }
             ExprKind::SegmentRef(id) => {
-                format!("is a member of `{}`", self.program.segment(*id).name)
+                format!("they are in segment `{}`", self.program.segment(*id).name)
             }
             ExprKind::Literal(Literal::Bool(true)) => "always".into(),
             ExprKind::Literal(Literal::Bool(false)) => "never".into(),
