@@ -463,6 +463,108 @@ fn stats_of_the_named_segments_and_tiers_blocks_only() {
     );
 }
 
+// ----- schema infer / init -------------------------------------------------------
+
+const EXPORT_CSV: &str = "\
+customer_id,Email Address,country,age,signup_date,last_order_at,vip,status,total
+C1,a@example.com,DE,34,2024-01-05,2026-06-20T10:00:00Z,true,active,10.5
+C2,,FR,,2024-02-11,,false,lapsed,0
+C3,c@example.com,DE,51,2023-12-30,2026-01-02T08:30:00Z,false,active,7
+C4,d@example.com,AT,28,2025-03-01,2026-05-05T12:00:00Z,true,active,3.25
+C5,e@example.com,DE,45,2025-07-19,,false,lapsed,0
+C6,f@example.com,FR,19,2026-01-02,2026-06-01T00:00:00Z,false,active,1
+";
+
+const ORDERS_CSV: &str = "\
+order_id,customer_id,placed_at,amount,channel
+o1,C1,2026-06-01,25.5,web
+o2,C1,2026-06-03,12,app
+o3,C3,2026-05-01,40,web
+o4,C4,,8,store
+o5,C3,2026-06-20,,app
+o6,C1,2026-06-21,3,web
+";
+
+#[test]
+fn schema_infer_from_a_csv_export() {
+    // `Email Address` is no valid name; `status` and `country` repeat few values
+    let test = CliTest::with_files(&[("export/customers.csv", EXPORT_CSV)]);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/customers.csv"])
+    );
+}
+
+#[test]
+fn schema_infer_events_guesses_the_key_and_the_time() {
+    let test = CliTest::with_files(&[("export/orders.csv", ORDERS_CSV)]);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/orders.csv", "--events"])
+    );
+}
+
+#[test]
+fn schema_infer_reads_json_lines_and_parquet() {
+    let test = CliTest::with_files(&[(
+        "export/people.jsonl",
+        "{\"id\": 1, \"seen\": \"2026-06-01T10:00:00Z\", \"tags\": [\"a\"], \"score\": 1.5}\n{\"id\": 2, \"seen\": null, \"tags\": [], \"score\": 2}\n",
+    )]);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/people.jsonl"])
+    );
+    let parquet = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("segments/sample/customers.parquet"),
+    )
+    .unwrap();
+    test.write("export/customers.parquet", &parquet);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/customers.parquet"])
+    );
+}
+
+#[test]
+fn schema_infer_of_a_missing_file_exits_2() {
+    let test = CliTest::new();
+    snapshot!(test, test.command(&["schema", "infer", "nowhere.csv"]));
+}
+
+#[test]
+fn init_starts_a_project_that_checks_and_runs() {
+    let test = CliTest::with_files(&[
+        ("export/customers.csv", EXPORT_CSV),
+        ("export/orders.csv", ORDERS_CSV),
+    ]);
+    snapshot!(
+        test,
+        test.command(&[
+            "init",
+            "shop",
+            "--data",
+            "export/customers.csv",
+            "--events",
+            "orders=export/orders.csv"
+        ])
+    );
+    insta::assert_snapshot!("init_segmint_toml", test.read("shop/segmint.toml"));
+    insta::assert_snapshot!("init_schema_seg", test.read("shop/segments/schema.seg"));
+    test.write(
+        "shop/segments/first.seg",
+        b"segment buyers {\n  where count(orders) >= 2\n}\n",
+    );
+    snapshot!(
+        test,
+        test.command_in("shop", &["stats", "--as-of", "2026-06-30"])
+    );
+    // a second init into the same folder refuses
+    snapshot!(
+        test,
+        test.command(&["init", "shop", "--data", "export/customers.csv"])
+    );
+}
+
 #[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);

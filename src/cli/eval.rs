@@ -51,7 +51,7 @@ pub struct Input {
 }
 
 /// `NAME=FILE`.
-fn parse_events_arg(text: &str) -> Result<(String, PathBuf), String> {
+pub(super) fn parse_events_arg(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => {
             Ok((name.to_string(), PathBuf::from(path)))

@@ -10,11 +10,13 @@
 mod check;
 mod eval;
 mod explain;
+mod init;
 mod keys;
 pub mod output;
 mod overlap;
 mod progress;
 mod sample;
+mod schema;
 mod scope;
 mod stats;
 mod test;
@@ -62,6 +64,10 @@ enum Command {
     Test(test::Args),
     /// Write a generated sample customer table.
     Sample(sample::Args),
+    /// Infer a `schema` (or `events`) block from a data file.
+    Schema(schema::Args),
+    /// Start a project folder from a data export: segmint.toml and the inferred schema.
+    Init(init::Args),
 }
 
 /// How a run ended.
@@ -158,6 +164,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Stats(args) => stats::run(args, context),
         Command::Test(args) => test::run(args, context),
         Command::Sample(args) => sample::run(args, context),
+        Command::Schema(args) => schema::run(args, context),
+        Command::Init(args) => init::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {

@@ -71,7 +71,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// The words that can never be names (the grammar's `reserved` rule).
-const RESERVED: &[&str] = &[
+pub(super) const RESERVED: &[&str] = &[
     "and",
     "or",
     "not",

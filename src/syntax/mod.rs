@@ -23,3 +23,9 @@ use crate::source::SourceFile;
 pub fn parse(file: &SourceFile, diagnostics: &mut Diagnostics) -> ast::File {
     parser::parse_file(file, diagnostics)
 }
+
+/// Whether a word can never be a name (a keyword such as `where`, `and`, `key`):
+/// a column so named cannot be declared.
+pub fn is_reserved(word: &str) -> bool {
+    error::RESERVED.contains(&word)
+}

@@ -1,0 +1,304 @@
+//! `schema infer`: a data file in, a profile of each column out: its segmint type,
+//! whether values are missing, its few distinct values (for an enum) and whether
+//! every value is unique (for the key).
+//!
+//! The file is read without a schema: Parquet and Arrow files carry theirs; CSV and
+//! JSON lines are inferred by arrow from their values. Text that reads as dates or
+//! timestamps everywhere (`2024-01-31`, `2024-01-31T10:00:00Z`) is taken as such.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Seek};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Int64Type, Schema};
+use arrow::error::ArrowError;
+
+use super::{DataError, Format};
+
+/// The most distinct values a text column may have to be proposed as an enum.
+pub const MAX_ENUM_VALUES: usize = 12;
+
+/// What a data file holds, column by column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    /// Rows read.
+    pub rows: u64,
+    /// One per column, in file order.
+    pub columns: Vec<ColumnProfile>,
+}
+
+/// One column of a [`Profile`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnProfile {
+    /// The column's name in the file.
+    pub name: String,
+    /// Its segmint type, or why it has none.
+    pub kind: Kind,
+    /// Rows without a value.
+    pub missing: u64,
+    /// The distinct present values of a text column, sorted, when there are at
+    /// most [`MAX_ENUM_VALUES`] of them and they repeat.
+    pub enum_values: Option<Vec<String>>,
+    /// Whether no present value repeats (text and int columns).
+    pub unique: bool,
+}
+
+/// The segmint type a column reads as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `float`
+    Float,
+    /// `string` (or an enum, see [`ColumnProfile::enum_values`])
+    String,
+    /// `date`
+    Date,
+    /// `timestamp`
+    Timestamp,
+    /// `list<string>`
+    ListString,
+    /// `list<int>`
+    ListInt,
+    /// An Arrow type segmint does not read, as Arrow names it.
+    Unsupported(String),
+}
+
+impl Kind {
+    /// The type as written in a `schema` block.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Kind::Bool => "bool",
+            Kind::Int => "int",
+            Kind::Float => "float",
+            Kind::String => "string",
+            Kind::Date => "date",
+            Kind::Timestamp => "timestamp",
+            Kind::ListString => "list<string>",
+            Kind::ListInt => "list<int>",
+            Kind::Unsupported(name) => name,
+        }
+    }
+
+    fn of(data_type: &DataType) -> Kind {
+        match data_type {
+            DataType::Boolean => Kind::Bool,
+            t if t.is_integer() => Kind::Int,
+            DataType::Float16
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..) => Kind::Float,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::String,
+            DataType::Dictionary(_, value) => match Kind::of(value) {
+                Kind::String => Kind::String,
+                _ => Kind::Unsupported(data_type.to_string()),
+            },
+            DataType::Date32 | DataType::Date64 => Kind::Date,
+            DataType::Timestamp(..) => Kind::Timestamp,
+            DataType::List(item) | DataType::LargeList(item) => match Kind::of(item.data_type()) {
+                Kind::String => Kind::ListString,
+                Kind::Int => Kind::ListInt,
+                _ => Kind::Unsupported(data_type.to_string()),
+            },
+            other => Kind::Unsupported(other.to_string()),
+        }
+    }
+}
+
+/// Reads the whole file (format by extension) and profiles every column.
+pub fn profile(path: &Path) -> Result<Profile, DataError> {
+    let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
+        path: path.to_path_buf(),
+    })?;
+    if !path.is_file() {
+        return Err(DataError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let corrupt = |e: ArrowError| DataError::Corrupt {
+        path: path.to_path_buf(),
+        format: format.name(),
+        reason: e.to_string(),
+    };
+    let (schema, batches) = read(path, format).map_err(corrupt)?;
+    let mut tallies: Vec<Tally> = schema
+        .fields()
+        .iter()
+        .map(|f| Tally::new(f.data_type()))
+        .collect();
+    let mut rows = 0u64;
+    for batch in batches {
+        let batch = batch.map_err(corrupt)?;
+        rows += batch.num_rows() as u64;
+        for (tally, column) in tallies.iter_mut().zip(batch.columns()) {
+            tally.add(column);
+        }
+    }
+    let columns = schema
+        .fields()
+        .iter()
+        .zip(tallies)
+        .map(|(field, tally)| tally.finish(field.name()))
+        .collect();
+    Ok(Profile { rows, columns })
+}
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
+
+/// The file's (or the inferred) schema and its batches.
+fn read(path: &Path, format: Format) -> Result<(Arc<Schema>, Batches), ArrowError> {
+    let file = File::open(path)?;
+    match format {
+        Format::Parquet => {
+            let builder =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
+            let schema = Arc::clone(builder.schema());
+            let reader = builder
+                .build()
+                .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
+            Ok((schema, Box::new(reader)))
+        }
+        Format::Csv => {
+            let mut file = file;
+            let csv = arrow::csv::reader::Format::default().with_header(true);
+            let (schema, _) = csv.infer_schema(BufReader::new(&file), None)?;
+            file.rewind()?;
+            let schema = Arc::new(schema);
+            let reader = arrow::csv::ReaderBuilder::new(Arc::clone(&schema))
+                .with_format(csv)
+                .build(BufReader::new(file))?;
+            Ok((schema, Box::new(reader)))
+        }
+        Format::JsonLines => {
+            let mut file = file;
+            let (schema, _) = arrow::json::reader::infer_json_schema(BufReader::new(&file), None)?;
+            file.rewind()?;
+            let schema = Arc::new(schema);
+            let reader =
+                arrow::json::ReaderBuilder::new(Arc::clone(&schema)).build(BufReader::new(file))?;
+            Ok((schema, Box::new(reader)))
+        }
+        Format::Arrow => match arrow::ipc::reader::FileReader::try_new(file, None) {
+            Ok(reader) => Ok((reader.schema(), Box::new(reader))),
+            Err(_) => {
+                let reader = arrow::ipc::reader::StreamReader::try_new(
+                    BufReader::new(File::open(path)?),
+                    None,
+                )?;
+                Ok((reader.schema(), Box::new(reader)))
+            }
+        },
+    }
+}
+
+/// What one column has shown so far.
+struct Tally {
+    kind: Kind,
+    missing: u64,
+    present: u64,
+    /// Distinct text values, until there are too many.
+    distinct: Option<BTreeSet<String>>,
+    /// Every value seen, while none repeats (text and ints).
+    seen_text: Option<HashSet<String>>,
+    seen_ints: Option<HashSet<i64>>,
+    /// Whether every text value reads as a date / a timestamp.
+    all_dates: bool,
+    all_timestamps: bool,
+}
+
+impl Tally {
+    fn new(data_type: &DataType) -> Tally {
+        let kind = Kind::of(data_type);
+        Tally {
+            distinct: (kind == Kind::String).then(BTreeSet::new),
+            seen_text: (kind == Kind::String).then(HashSet::new),
+            seen_ints: (kind == Kind::Int).then(HashSet::new),
+            all_dates: kind == Kind::String,
+            all_timestamps: kind == Kind::String,
+            kind,
+            missing: 0,
+            present: 0,
+        }
+    }
+
+    fn add(&mut self, column: &ArrayRef) {
+        self.missing += column.null_count() as u64;
+        self.present += (column.len() - column.null_count()) as u64;
+        match self.kind {
+            Kind::String => {
+                if let Ok(text) = arrow::compute::cast(column, &DataType::Utf8) {
+                    for value in text.as_string::<i32>().iter().flatten() {
+                        self.add_text(value);
+                    }
+                }
+            }
+            Kind::Int => {
+                if let Ok(ints) = arrow::compute::cast(column, &DataType::Int64) {
+                    for value in ints.as_primitive::<Int64Type>().iter().flatten() {
+                        if let Some(seen) = &mut self.seen_ints
+                            && !seen.insert(value)
+                        {
+                            self.seen_ints = None;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_text(&mut self, value: &str) {
+        if let Some(distinct) = &mut self.distinct
+            && !distinct.contains(value)
+        {
+            if distinct.len() >= MAX_ENUM_VALUES {
+                self.distinct = None;
+            } else {
+                distinct.insert(value.to_owned());
+            }
+        }
+        if let Some(seen) = &mut self.seen_text
+            && !seen.insert(value.to_owned())
+        {
+            self.seen_text = None;
+        }
+        self.all_dates = self.all_dates && crate::project::parse_date(value).is_some();
+        self.all_timestamps =
+            self.all_timestamps && chrono::DateTime::parse_from_rfc3339(value).is_ok();
+    }
+
+    fn finish(self, name: &str) -> ColumnProfile {
+        let text = self.kind == Kind::String && self.present > 0;
+        let kind = match self.kind {
+            _ if text && self.all_dates => Kind::Date,
+            _ if text && self.all_timestamps => Kind::Timestamp,
+            kind => kind,
+        };
+        let repeats = |n: usize| (n as u64) * 2 <= self.present;
+        let enum_values = match (&kind, self.distinct) {
+            (Kind::String, Some(values)) if !values.is_empty() && repeats(values.len()) => {
+                Some(values.into_iter().collect())
+            }
+            _ => None,
+        };
+        let unique = match kind {
+            Kind::String => self.seen_text.is_some(),
+            Kind::Int => self.seen_ints.is_some(),
+            _ => false,
+        };
+        ColumnProfile {
+            name: name.to_owned(),
+            kind,
+            missing: self.missing,
+            enum_values,
+            unique,
+        }
+    }
+}
