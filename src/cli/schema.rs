@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{Context, ExitStatus, RunError};
-use crate::data::infer::{self, ColumnProfile, Kind, Profile};
+use crate::check::ir::Type;
+use crate::data::infer::{self, ColumnProfile, Profile};
 
 /// Arguments of `segmint schema`.
 #[derive(Debug, clap::Args)]
@@ -79,7 +80,7 @@ pub(super) fn schema_block(profile: &Profile, path: &Path) -> String {
                 out,
                 "  // the key, guessed: every row has a value and no value repeats"
             );
-            let _ = writeln!(out, "  key {}: {}", key.name, key.kind.as_str());
+            let _ = writeln!(out, "  key {}: {}", key.name, typed(key));
         }
         None => {
             let _ = writeln!(
@@ -158,7 +159,7 @@ fn field_line(out: &mut String, column: &ColumnProfile) {
         );
         return;
     }
-    if let Kind::Unsupported(arrow) = &column.kind {
+    if let Err(arrow) = &column.ty {
         let _ = writeln!(
             out,
             "  // column `{}` is left out: segmint does not read {arrow} values",
@@ -171,15 +172,17 @@ fn field_line(out: &mut String, column: &ColumnProfile) {
 
 /// `string?`, `enum("a", "b")`, `int`.
 fn typed(column: &ColumnProfile) -> String {
-    let base = match &column.enum_values {
-        Some(values) => {
-            let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
-            format!("enum({})", quoted.join(", "))
-        }
-        None => column.kind.as_str().to_string(),
+    let base = match &column.ty {
+        Ok(ty) => ty.describe(),
+        Err(arrow) => arrow.clone(),
     };
     let optional = if column.missing > 0 { "?" } else { "" };
     format!("{base}{optional}")
+}
+
+/// A text or int column (not an enum): what a key or a join column can be.
+fn is_id_type(column: &ColumnProfile) -> bool {
+    matches!(column.ty, Ok(Type::String | Type::Int))
 }
 
 fn is_name(name: &str) -> bool {
@@ -193,13 +196,10 @@ fn is_name(name: &str) -> bool {
 /// A column usable as a key: text or int, every row has a value, none repeats;
 /// an `…id` name first.
 fn guess_key(profile: &Profile) -> Option<&ColumnProfile> {
-    let candidates = profile.columns.iter().filter(|c| {
-        matches!(c.kind, Kind::String | Kind::Int)
-            && c.missing == 0
-            && c.unique
-            && c.enum_values.is_none()
-            && is_name(&c.name)
-    });
+    let candidates = profile
+        .columns
+        .iter()
+        .filter(|c| is_id_type(c) && c.missing == 0 && c.unique && is_name(&c.name));
     let (named, others): (Vec<_>, Vec<_>) = candidates.partition(|c| looks_like_id(&c.name));
     named.into_iter().chain(others).next()
 }
@@ -210,7 +210,8 @@ fn guess_event_key(profile: &Profile) -> Option<&ColumnProfile> {
     let ids: Vec<&ColumnProfile> = profile
         .columns
         .iter()
-        .filter(|c| matches!(c.kind, Kind::String | Kind::Int) && is_name(&c.name))
+        // few customers may repeat a lot: an id inferred as an enum still joins
+        .filter(|c| (is_id_type(c) || matches!(c.ty, Ok(Type::Enum(_)))) && is_name(&c.name))
         .collect();
     ids.iter()
         .find(|c| c.name == "customer_id")
@@ -225,7 +226,7 @@ fn guess_time(profile: &Profile) -> Option<&ColumnProfile> {
     let times = profile
         .columns
         .iter()
-        .filter(|c| matches!(c.kind, Kind::Date | Kind::Timestamp) && is_name(&c.name));
+        .filter(|c| matches!(c.ty, Ok(Type::Date | Type::Timestamp)) && is_name(&c.name));
     let (complete, partial): (Vec<_>, Vec<_>) = times.partition(|c| c.missing == 0);
     complete.into_iter().chain(partial).next()
 }

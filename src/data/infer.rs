@@ -17,6 +17,7 @@ use arrow::datatypes::{DataType, Int64Type, Schema};
 use arrow::error::ArrowError;
 
 use super::{DataError, Format};
+use crate::check::ir::Type;
 
 /// The most distinct values a text column may have to be proposed as an enum.
 pub const MAX_ENUM_VALUES: usize = 12;
@@ -35,79 +36,41 @@ pub struct Profile {
 pub struct ColumnProfile {
     /// The column's name in the file.
     pub name: String,
-    /// Its segmint type, or why it has none.
-    pub kind: Kind,
+    /// Its segmint type (an `enum` of the distinct values, sorted, for a text
+    /// column with at most [`MAX_ENUM_VALUES`] values that repeat), or the name of
+    /// an Arrow type segmint does not read.
+    pub ty: Result<Type, String>,
     /// Rows without a value.
     pub missing: u64,
-    /// The distinct present values of a text column, sorted, when there are at
-    /// most [`MAX_ENUM_VALUES`] of them and they repeat.
-    pub enum_values: Option<Vec<String>>,
     /// Whether no present value repeats (text and int columns).
     pub unique: bool,
 }
 
-/// The segmint type a column reads as.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// `bool`
-    Bool,
-    /// `int`
-    Int,
-    /// `float`
-    Float,
-    /// `string` (or an enum, see [`ColumnProfile::enum_values`])
-    String,
-    /// `date`
-    Date,
-    /// `timestamp`
-    Timestamp,
-    /// `list<string>`
-    ListString,
-    /// `list<int>`
-    ListInt,
-    /// An Arrow type segmint does not read, as Arrow names it.
-    Unsupported(String),
-}
-
-impl Kind {
-    /// The type as written in a `schema` block.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Kind::Bool => "bool",
-            Kind::Int => "int",
-            Kind::Float => "float",
-            Kind::String => "string",
-            Kind::Date => "date",
-            Kind::Timestamp => "timestamp",
-            Kind::ListString => "list<string>",
-            Kind::ListInt => "list<int>",
-            Kind::Unsupported(name) => name,
-        }
-    }
-
-    fn of(data_type: &DataType) -> Kind {
-        match data_type {
-            DataType::Boolean => Kind::Bool,
-            t if t.is_integer() => Kind::Int,
-            DataType::Float16
-            | DataType::Float32
-            | DataType::Float64
-            | DataType::Decimal128(..)
-            | DataType::Decimal256(..) => Kind::Float,
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::String,
-            DataType::Dictionary(_, value) => match Kind::of(value) {
-                Kind::String => Kind::String,
-                _ => Kind::Unsupported(data_type.to_string()),
-            },
-            DataType::Date32 | DataType::Date64 => Kind::Date,
-            DataType::Timestamp(..) => Kind::Timestamp,
-            DataType::List(item) | DataType::LargeList(item) => match Kind::of(item.data_type()) {
-                Kind::String => Kind::ListString,
-                Kind::Int => Kind::ListInt,
-                _ => Kind::Unsupported(data_type.to_string()),
-            },
-            other => Kind::Unsupported(other.to_string()),
-        }
+/// The segmint type of an Arrow type, or the Arrow type's name when segmint does
+/// not read it.
+fn type_of(data_type: &DataType) -> Result<Type, String> {
+    let unsupported = || Err(data_type.to_string());
+    match data_type {
+        DataType::Boolean => Ok(Type::Bool),
+        t if t.is_integer() => Ok(Type::Int),
+        DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => Ok(Type::Float),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(Type::String),
+        DataType::Dictionary(_, value) => match type_of(value) {
+            Ok(Type::String) => Ok(Type::String),
+            _ => unsupported(),
+        },
+        DataType::Date32 | DataType::Date64 => Ok(Type::Date),
+        DataType::Timestamp(..) => Ok(Type::Timestamp),
+        DataType::List(item) | DataType::LargeList(item) => match type_of(item.data_type()) {
+            Ok(Type::String) => Ok(Type::ListString),
+            Ok(Type::Int) => Ok(Type::ListInt),
+            _ => unsupported(),
+        },
+        _ => unsupported(),
     }
 }
 
@@ -200,7 +163,7 @@ fn read(path: &Path, format: Format) -> Result<(Arc<Schema>, Batches), ArrowErro
 
 /// What one column has shown so far.
 struct Tally {
-    kind: Kind,
+    ty: Result<Type, String>,
     missing: u64,
     present: u64,
     /// Distinct text values, until there are too many.
@@ -215,14 +178,15 @@ struct Tally {
 
 impl Tally {
     fn new(data_type: &DataType) -> Tally {
-        let kind = Kind::of(data_type);
+        let ty = type_of(data_type);
+        let text = ty == Ok(Type::String);
         Tally {
-            distinct: (kind == Kind::String).then(BTreeSet::new),
-            seen_text: (kind == Kind::String).then(HashSet::new),
-            seen_ints: (kind == Kind::Int).then(HashSet::new),
-            all_dates: kind == Kind::String,
-            all_timestamps: kind == Kind::String,
-            kind,
+            distinct: text.then(BTreeSet::new),
+            seen_text: text.then(HashSet::new),
+            seen_ints: (ty == Ok(Type::Int)).then(HashSet::new),
+            all_dates: text,
+            all_timestamps: text,
+            ty,
             missing: 0,
             present: 0,
         }
@@ -231,15 +195,15 @@ impl Tally {
     fn add(&mut self, column: &ArrayRef) {
         self.missing += column.null_count() as u64;
         self.present += (column.len() - column.null_count()) as u64;
-        match self.kind {
-            Kind::String => {
+        match self.ty {
+            Ok(Type::String) => {
                 if let Ok(text) = arrow::compute::cast(column, &DataType::Utf8) {
                     for value in text.as_string::<i32>().iter().flatten() {
                         self.add_text(value);
                     }
                 }
             }
-            Kind::Int => {
+            Ok(Type::Int) => {
                 if let Ok(ints) = arrow::compute::cast(column, &DataType::Int64) {
                     for value in ints.as_primitive::<Int64Type>().iter().flatten() {
                         if let Some(seen) = &mut self.seen_ints
@@ -275,30 +239,26 @@ impl Tally {
     }
 
     fn finish(self, name: &str) -> ColumnProfile {
-        let text = self.kind == Kind::String && self.present > 0;
-        let kind = match self.kind {
-            _ if text && self.all_dates => Kind::Date,
-            _ if text && self.all_timestamps => Kind::Timestamp,
-            kind => kind,
-        };
-        let repeats = |n: usize| (n as u64) * 2 <= self.present;
-        let enum_values = match (&kind, self.distinct) {
-            (Kind::String, Some(values)) if !values.is_empty() && repeats(values.len()) => {
-                Some(values.into_iter().collect())
-            }
-            _ => None,
-        };
-        let unique = match kind {
-            Kind::String => self.seen_text.is_some(),
-            Kind::Int => self.seen_ints.is_some(),
+        let text = self.ty == Ok(Type::String) && self.present > 0;
+        let unique = match self.ty {
+            Ok(Type::String) => self.seen_text.is_some(),
+            Ok(Type::Int) => self.seen_ints.is_some(),
             _ => false,
+        };
+        let repeats = |n: usize| n > 0 && (n as u64) * 2 <= self.present;
+        let ty = match (self.ty, self.distinct) {
+            _ if text && self.all_dates => Ok(Type::Date),
+            _ if text && self.all_timestamps => Ok(Type::Timestamp),
+            (Ok(Type::String), Some(values)) if repeats(values.len()) => {
+                Ok(Type::Enum(values.into_iter().collect()))
+            }
+            (ty, _) => ty,
         };
         ColumnProfile {
             name: name.to_owned(),
-            kind,
+            unique: unique && matches!(ty, Ok(Type::String | Type::Int)),
+            ty,
             missing: self.missing,
-            enum_values,
-            unique,
         }
     }
 }
