@@ -566,6 +566,12 @@ fn init_starts_a_project_that_checks_and_runs() {
 }
 
 #[test]
+fn stats_by_a_segment_splits_every_segment_by_its_members() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats", "--by", "german"]));
+}
+
+#[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["check", "--format", "xml"]));

@@ -19,7 +19,7 @@ use crate::check::ir::{FieldId, Program, Type};
 use crate::diagnostic::did_you_mean;
 use crate::eval::EvalError;
 use crate::plan::{OutputKind, Plan};
-use crate::stats::{ByColumn, Count, Counter, Layout, Overlap, Stats, TiersColumn};
+use crate::stats::{Breakdown, ByColumn, Count, Counter, Layout, Overlap, Stats, TiersColumn};
 
 /// Arguments of `segmint stats`.
 #[derive(Debug, clap::Args)]
@@ -61,6 +61,8 @@ pub(super) enum By {
     Field(FieldId),
     /// A tiers block (already an output column).
     Tiers(String),
+    /// A segment: its members and the others (an output column).
+    Segment(String),
 }
 
 /// Runs `segmint stats`.
@@ -79,7 +81,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         _ => Vec::new(),
     };
     let mut selected = args.segments.clone();
-    if let (Some(By::Tiers(name)), false) = (&by, selected.is_empty()) {
+    if let (Some(By::Tiers(name) | By::Segment(name)), false) = (&by, selected.is_empty()) {
         selected.push(name.clone());
     }
     let prepared = prepare(&program, &config, &args.input, &selected, carry)?;
@@ -98,6 +100,9 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
 fn resolve_by(program: &Program, name: &str) -> Result<By, RunError> {
     if program.tiers.iter().any(|t| t.name == name) {
         return Ok(By::Tiers(name.to_owned()));
+    }
+    if program.segment_named(name).is_some() {
+        return Ok(By::Segment(name.to_owned()));
     }
     let Some(id) = program.schema.lookup(name) else {
         let fields = program.schema.fields.iter().map(|f| f.name.as_str());
@@ -171,6 +176,15 @@ fn by_column(program: &Program, plan: &Plan, layout: &Layout, by: &By) -> Option
                 column: t.column,
                 values: Some(t.labels.clone()),
             }),
+        By::Segment(name) => layout
+            .segments
+            .iter()
+            .find(|(segment, _)| segment == name)
+            .map(|(_, column)| ByColumn {
+                name: name.clone(),
+                column: *column,
+                values: Some(vec!["true".into(), "false".into()]),
+            }),
         By::Field(id) => {
             let field = program.schema.field(*id);
             let values = match &field.ty {
@@ -208,13 +222,67 @@ fn tables(stats: &Stats, overlap_table: fn(&Overlap) -> Table) -> Vec<Table> {
         tables.push(overlap_table(overlap));
     }
     if let Some(by) = &stats.by {
-        for (segment, size) in by.segments.iter().zip(&stats.segments) {
-            let title = format!("{} by {}", segment.name, by.field);
-            let headers = [title.as_str(), "members", "share"];
-            tables.push(count_table(headers, &segment.values, size.count));
+        match cross_table(by, &stats.segments) {
+            Some(table) => tables.push(table),
+            None => tables.extend(by_tables(by, &stats.segments)),
         }
     }
     tables
+}
+
+/// The most values a cross table has columns for; a field with more (free text
+/// such as cities) gets one table per segment, values down the side.
+const MAX_CROSS_COLUMNS: usize = 12;
+
+/// One table per segment: its members per value.
+fn by_tables(by: &Breakdown, sizes: &[Count]) -> Vec<Table> {
+    by.segments
+        .iter()
+        .zip(sizes)
+        .map(|(segment, size)| {
+            let title = format!("{} by {}", segment.name, by.field);
+            let headers = [title.as_str(), "members", "share"];
+            count_table(headers, &segment.values, size.count)
+        })
+        .collect()
+}
+
+/// `--by`: one table, a row per segment and a column per value, each cell the
+/// members with that value and their share of the segment; `None` when there
+/// are too many values for columns.
+fn cross_table(by: &Breakdown, sizes: &[Count]) -> Option<Table> {
+    let mut values: Vec<Option<String>> = Vec::new();
+    for count in by.segments.iter().flat_map(|s| &s.values) {
+        if !values.contains(&count.name) {
+            values.push(count.name.clone());
+        }
+        if values.len() > MAX_CROSS_COLUMNS {
+            return None;
+        }
+    }
+    let corner = format!("segment × {}", by.field);
+    let mut headers = vec![corner];
+    headers.extend(
+        values
+            .iter()
+            .map(|v| v.clone().unwrap_or_else(|| "(missing)".into())),
+    );
+    headers.push("members".into());
+    let mut table = Table::new(headers);
+    for (segment, size) in by.segments.iter().zip(sizes) {
+        let mut row = vec![segment.name.clone()];
+        for value in &values {
+            let count = segment
+                .values
+                .iter()
+                .find(|c| &c.name == value)
+                .map_or(0, |c| c.count);
+            row.push(format!("{count} ({})", percent(count, size.count)));
+        }
+        row.push(size.count.to_string());
+        table.row(row);
+    }
+    Some(table)
 }
 
 /// A table of counts, each with its share of `total`.
