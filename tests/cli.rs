@@ -327,6 +327,15 @@ fn check_one_file_of_a_project_sees_the_project_and_reports_only_that_file() {
 }
 
 #[test]
+fn explain_one_file_of_a_project_sees_the_project() {
+    let test = CliTest::project(&[("segments/uses.seg", USES_PROJECT)]);
+    snapshot!(
+        test,
+        test.command(&["explain", "german_regulars", "segments/uses.seg"])
+    );
+}
+
+#[test]
 fn check_a_file_outside_the_project_says_where_the_schema_is() {
     let test = CliTest::project(&[("drafts/uses.seg", USES_PROJECT)]);
     snapshot!(test, test.command(&["check", "drafts/uses.seg"]));

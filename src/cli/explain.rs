@@ -19,6 +19,7 @@ use crate::check::ir::{
 use crate::diagnostic::did_you_mean_far;
 use crate::lint::count_criteria;
 use crate::plan::{self, PlanOptions};
+use crate::project::{self, Config};
 
 /// Arguments of `segmint explain`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +39,9 @@ pub struct Args {
 
 /// Runs `segmint explain`.
 pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
-    let (config, compiled) = super::compile(&args.paths, context)?;
+    // a file of the project is explained with the rest of the project around it
+    let config = Config::discover(&context.cwd)?;
+    let compiled = project::compile_in_project(&args.paths, &config)?;
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
