@@ -139,5 +139,33 @@ fn bracketed(file: &SourceFile, span: Span) -> bool {
     let text = file.text.as_str();
     let before = text.get(..span.start as usize).unwrap_or("");
     let after = text.get(span.end as usize..).unwrap_or("");
-    before.trim_end().ends_with('(') && after.trim_start().starts_with(')')
+    code_before(before).ends_with('(') && code_after(after).starts_with(')')
+}
+
+/// The code that ends `text`, `//` comments and blank lines skipped.
+fn code_before(text: &str) -> &str {
+    let mut lines = text.rsplit('\n');
+    let last = lines.next().unwrap_or("");
+    std::iter::once(last)
+        .chain(lines)
+        .map(|line| line.split("//").next().unwrap_or("").trim_end())
+        .find(|code| !code.is_empty())
+        .unwrap_or("")
+}
+
+/// The code that starts `text`, `//` comments and blank lines skipped.
+fn code_after(text: &str) -> &str {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            // the rest of the criterion's own line may be a comment
+            let code = if i == 0 || !line.trim_start().starts_with("//") {
+                line.split("//").next().unwrap_or("")
+            } else {
+                ""
+            };
+            code.trim_start()
+        })
+        .find(|code| !code.is_empty())
+        .unwrap_or("")
 }
