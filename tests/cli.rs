@@ -475,13 +475,13 @@ fn stats_of_the_named_segments_and_tiers_blocks_only() {
 // ----- schema infer / init -------------------------------------------------------
 
 const EXPORT_CSV: &str = "\
-customer_id,Email Address,country,age,signup_date,last_order_at,vip,status,total
-C1,a@example.com,DE,34,2024-01-05,2026-06-20T10:00:00Z,true,active,10.5
-C2,,FR,,2024-02-11,,false,lapsed,0
-C3,c@example.com,DE,51,2023-12-30,2026-01-02T08:30:00Z,false,active,7
-C4,d@example.com,AT,28,2025-03-01,2026-05-05T12:00:00Z,true,active,3.25
-C5,e@example.com,DE,45,2025-07-19,,false,lapsed,0
-C6,f@example.com,FR,19,2026-01-02,2026-06-01T00:00:00Z,false,active,1
+customer_id,Email Address,country,age,signup_date,last_order_at,vip,status,total,tags
+C1,a@example.com,DE,34,2024-01-05,2026-06-20T10:00:00Z,true,active,10.5,vip|newsletter
+C2,,FR,,2024-02-11,,false,lapsed,0,
+C3,c@example.com,DE,51,2023-12-30,2026-01-02T08:30:00Z,false,active,7,newsletter
+C4,d@example.com,AT,28,2025-03-01,2026-05-05T12:00:00Z,true,active,3.25,vip
+C5,e@example.com,DE,45,2025-07-19,,false,lapsed,0,
+C6,f@example.com,FR,19,2026-01-02,2026-06-01T00:00:00Z,false,active,1,newsletter
 ";
 
 const ORDERS_CSV: &str = "\

@@ -4,7 +4,8 @@
 //!
 //! The file is read without a schema: Parquet and Arrow files carry theirs; CSV and
 //! JSON lines are inferred by arrow from their values. Text that reads as dates or
-//! timestamps everywhere (`2024-01-31`, `2024-01-31T10:00:00Z`) is taken as such.
+//! timestamps everywhere (`2024-01-31`, `2024-01-31T10:00:00Z`) is taken as such,
+//! and CSV text with `|` in it as a list (`vip|newsletter`, as segmint writes lists).
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
@@ -93,7 +94,7 @@ pub fn profile(path: &Path) -> Result<Profile, DataError> {
     let mut tallies: Vec<Tally> = schema
         .fields()
         .iter()
-        .map(|f| Tally::new(f.data_type()))
+        .map(|f| Tally::new(f.data_type(), format == Format::Csv))
         .collect();
     let mut rows = 0u64;
     for batch in batches {
@@ -174,13 +175,17 @@ struct Tally {
     /// Whether every text value reads as a date / a timestamp.
     all_dates: bool,
     all_timestamps: bool,
+    /// CSV writes lists as `a|b`: whether a value has a `|`, and whether every
+    /// item is an int.
+    csv_list: Option<(bool, bool)>,
 }
 
 impl Tally {
-    fn new(data_type: &DataType) -> Tally {
+    fn new(data_type: &DataType, csv: bool) -> Tally {
         let ty = type_of(data_type);
         let text = ty == Ok(Type::String);
         Tally {
+            csv_list: (csv && text).then_some((false, true)),
             distinct: text.then(BTreeSet::new),
             seen_text: text.then(HashSet::new),
             seen_ints: (ty == Ok(Type::Int)).then(HashSet::new),
@@ -233,6 +238,13 @@ impl Tally {
         {
             self.seen_text = None;
         }
+        if let Some((piped, ints)) = &mut self.csv_list {
+            *piped = *piped || value.contains('|');
+            *ints = *ints
+                && value
+                    .split('|')
+                    .all(|item| item.trim().parse::<i64>().is_ok());
+        }
         self.all_dates = self.all_dates && crate::project::parse_date(value).is_some();
         self.all_timestamps =
             self.all_timestamps && chrono::DateTime::parse_from_rfc3339(value).is_ok();
@@ -247,6 +259,8 @@ impl Tally {
         };
         let repeats = |n: usize| n > 0 && (n as u64) * 2 <= self.present;
         let ty = match (self.ty, self.distinct) {
+            _ if text && self.csv_list == Some((true, true)) => Ok(Type::ListInt),
+            _ if text && self.csv_list.is_some_and(|(piped, _)| piped) => Ok(Type::ListString),
             _ if text && self.all_dates => Ok(Type::Date),
             _ if text && self.all_timestamps => Ok(Type::Timestamp),
             (Ok(Type::String), Some(values)) if repeats(values.len()) => {
@@ -254,11 +268,13 @@ impl Tally {
             }
             (ty, _) => ty,
         };
+        // an empty CSV cell is an empty list, not a missing one
+        let list = matches!(ty, Ok(Type::ListString | Type::ListInt));
         ColumnProfile {
             name: name.to_owned(),
             unique: unique && matches!(ty, Ok(Type::String | Type::Int)),
             ty,
-            missing: self.missing,
+            missing: if list { 0 } else { self.missing },
         }
     }
 }
