@@ -535,6 +535,19 @@ fn schema_infer_reads_json_lines_and_parquet() {
 }
 
 #[test]
+fn schema_infer_of_an_empty_column_and_of_no_rows() {
+    let test = CliTest::with_files(&[
+        ("export/blank.csv", "id,note\n1,\n2,\n"),
+        ("export/header.csv", "id,note\n"),
+    ]);
+    snapshot!(test, test.command(&["schema", "infer", "export/blank.csv"]));
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/header.csv"])
+    );
+}
+
+#[test]
 fn schema_infer_of_a_missing_file_exits_2() {
     let test = CliTest::new();
     snapshot!(test, test.command(&["schema", "infer", "nowhere.csv"]));

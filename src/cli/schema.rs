@@ -196,6 +196,9 @@ fn is_name(name: &str) -> bool {
 /// A column usable as a key: text or int, every row has a value, none repeats;
 /// an `…id` name first.
 fn guess_key(profile: &Profile) -> Option<&ColumnProfile> {
+    if profile.rows == 0 {
+        return None;
+    }
     let candidates = profile
         .columns
         .iter()

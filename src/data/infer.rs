@@ -59,7 +59,10 @@ fn type_of(data_type: &DataType) -> Result<Type, String> {
         | DataType::Float64
         | DataType::Decimal128(..)
         | DataType::Decimal256(..) => Ok(Type::Float),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(Type::String),
+        // a column with no value at all (an empty CSV column): text, all missing
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
+            Ok(Type::String)
+        }
         DataType::Dictionary(_, value) => match type_of(value) {
             Ok(Type::String) => Ok(Type::String),
             _ => unsupported(),
@@ -198,8 +201,10 @@ impl Tally {
     }
 
     fn add(&mut self, column: &ArrayRef) {
-        self.missing += column.null_count() as u64;
-        self.present += (column.len() - column.null_count()) as u64;
+        // (logical: a column of the Null type has no null buffer)
+        let missing = column.logical_null_count();
+        self.missing += missing as u64;
+        self.present += (column.len() - missing) as u64;
         match self.ty {
             Ok(Type::String) => {
                 if let Ok(text) = arrow::compute::cast(column, &DataType::Utf8) {
