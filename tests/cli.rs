@@ -357,8 +357,9 @@ fn stats_warns_when_ties_leave_a_quintile_empty() {
     // orders_count 0, 0, 1, 1, 4, 7: the tied 1s take score 2, nobody has score 3
     let test = CliTest::project(&[("segments/quintiles.seg", QUINTILES)]);
     snapshot!(test, test.command(&["stats"]));
-    // `eval` (and `test`) run the same pass and print the same warning
+    // `eval` and `test` run the same pass and print the same warning
     snapshot!(test, test.command(&["eval", "--segment", "low_buyers"]));
+    snapshot!(test, test.command(&["test"]));
 }
 
 const DATED_SCHEMA: &str = "schema customers {\n  key customer_id: string\n  signup_date: date\n  last_order_at: timestamp?\n}\n\nsegment recent {\n  where last_order_at within last 30 days\n}\n";
