@@ -662,6 +662,9 @@ fn explain_unknown_name_exits_2_with_did_you_mean() {
 fn explain_far_off_name_suggests_the_name_containing_it() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["explain", "regul"]));
+    // names on the command line of other commands too
+    snapshot!(test, test.command(&["eval", "--segment", "regul"]));
+    snapshot!(test, test.command(&["stats", "--by", "value"]));
 }
 
 #[test]

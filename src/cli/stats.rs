@@ -16,7 +16,7 @@ use super::output::{Table, percent};
 use super::overlap;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{FieldId, Program, Type};
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::did_you_mean_far;
 use crate::eval::EvalError;
 use crate::plan::{OutputKind, Plan};
 use crate::stats::{Breakdown, ByColumn, Count, Counter, Layout, Overlap, Stats, TiersColumn};
@@ -107,7 +107,7 @@ fn resolve_by(program: &Program, name: &str) -> Result<By, RunError> {
     let Some(id) = program.schema.lookup(name) else {
         let fields = program.schema.fields.iter().map(|f| f.name.as_str());
         let names = fields.chain(program.tiers.iter().map(|t| t.name.as_str()));
-        let help = did_you_mean(name, names)
+        let help = did_you_mean_far(name, names)
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
         return Err(RunError::Usage(format!(

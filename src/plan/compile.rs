@@ -15,7 +15,7 @@ use super::{Const, Output, OutputKind, Pattern, Plan, PlanError, PlanOptions, St
 use crate::check::ir::{
     self, CmpOp, Direction, Expr, ExprKind, Function, Literal, SegmentId, StringOp, TierId, Type,
 };
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::did_you_mean_far;
 
 type Result<T> = std::result::Result<T, PlanError>;
 
@@ -70,7 +70,7 @@ fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Ve
                 let candidates = candidates.chain(program.tiers.iter().map(|t| t.name.as_str()));
                 return Err(PlanError::UnknownSegment {
                     name: name.clone(),
-                    help: did_you_mean(name, candidates),
+                    help: did_you_mean_far(name, candidates),
                 });
             }
         }
