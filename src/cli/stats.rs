@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long)]
     overlap: bool,
     /// Break each segment down by the values of this field (an enum, string or bool
-    /// field, or a tiers block).
+    /// field), a tiers block, or another segment.
     #[arg(long, value_name = "FIELD")]
     by: Option<String>,
     /// Count only this segment or tiers block (repeatable; default: every segment
@@ -106,18 +106,20 @@ fn resolve_by(program: &Program, name: &str) -> Result<By, RunError> {
     }
     let Some(id) = program.schema.lookup(name) else {
         let fields = program.schema.fields.iter().map(|f| f.name.as_str());
-        let names = fields.chain(program.tiers.iter().map(|t| t.name.as_str()));
+        let names = fields
+            .chain(program.tiers.iter().map(|t| t.name.as_str()))
+            .chain(program.segments.iter().map(|s| s.name.as_str()));
         let help = did_you_mean_far(name, names)
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
         return Err(RunError::Usage(format!(
-            "--by: no field or tiers block named `{name}`{help}"
+            "--by: no field, tiers block or segment named `{name}`{help}"
         )));
     };
     match program.schema.field(id).ty {
         Type::Enum(_) | Type::String | Type::Bool => Ok(By::Field(id)),
         ref other => Err(RunError::Usage(format!(
-            "--by: `{name}` is {}; use an enum, string or bool field, or a tiers block",
+            "--by: `{name}` is {}; use an enum, string or bool field, a tiers block or a segment",
             other.describe()
         ))),
     }
