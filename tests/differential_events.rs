@@ -1280,12 +1280,7 @@ fn build_sized(seed: u64, large: bool) -> Case {
             .map(|i| format!("s{i}"))
             .collect()
     });
-    // with `--segment`, the tiers block is output only when named (it never is here;
-    // a segment referring to it reads its tables through `segment_tables`)
-    let mut used_tables = match &selected {
-        None => b.tier_tables.clone(),
-        Some(_) => BTreeSet::new(),
-    };
+    let mut used_tables = b.tier_tables.clone();
     for (i, (tables, paused)) in b.segment_tables.iter().zip(&paused).enumerate() {
         let output = match &selected {
             Some(names) => names.contains(&format!("s{i}")),

@@ -139,17 +139,8 @@ fn plan_reads_only_the_columns_it_needs_key_first() {
         .iter()
         .map(|f| program.schema.field(*f).name.as_str())
         .collect();
-    // the tiers block is not named, so lifetime_value is not read
-    assert_eq!(names, ["id", "age", "country"]);
-    let schema = plan.membership_schema();
-    let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(columns, ["id", "orders_count_ok"]);
-    // naming the tiers block outputs it
-    let options = PlanOptions {
-        segments: Some(vec!["orders_count_ok".into(), "value".into()]),
-        ..options
-    };
-    let plan = segmint::plan::compile(&program, &options).unwrap();
+    // the tiers block is always output, so lifetime_value is read too
+    assert_eq!(names, ["id", "age", "country", "lifetime_value"]);
     let schema = plan.membership_schema();
     let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(columns, ["id", "orders_count_ok", "value"]);

@@ -5,6 +5,7 @@
 //! [`prepare`] and [`execute`] are shared with `segmint stats`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -239,9 +240,18 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     }
     match &args.output {
         Some(path) => {
-            let schema = with_as_of(prepared.plan.membership_schema(), prepared.plan.as_of());
+            let keep = asked_columns(&prepared.plan, &args.segments);
+            let schema = prepared.plan.membership_schema();
+            let schema = match &keep {
+                Some(keep) => Arc::new(schema.project(keep).map_err(EvalError::from)?),
+                None => schema,
+            };
+            let schema = with_as_of(schema, prepared.plan.as_of());
             let mut writer = OutputWriter::create(path, schema)?;
-            let summary = execute(&prepared, context, &mut |batch| Ok(writer.write(&batch)?))?;
+            let summary = execute(&prepared, context, &mut |batch| match &keep {
+                Some(keep) => Ok(writer.write(&batch.project(keep)?)?),
+                None => Ok(writer.write(&batch)?),
+            })?;
             writer.finish()?;
             let rows = super::output::counted(summary.rows, "row");
             writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
@@ -249,7 +259,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         None => {
             let as_of = prepared.plan.as_of();
             let counter = super::stats::counter(&program, &prepared.plan, false, None);
-            let stats = super::stats::count(prepared, counter, context)?;
+            let mut stats = super::stats::count(prepared, counter, context)?;
+            only_asked_tiers(&mut stats, &args.segments);
             super::stats::write_table(&stats, as_of, context.stdout)?;
         }
     }
@@ -267,5 +278,28 @@ fn with_as_of(
 ) -> arrow::datatypes::SchemaRef {
     let mut metadata = schema.metadata().clone();
     metadata.insert(AS_OF_KEY.to_string(), as_of.to_string());
-    std::sync::Arc::new(schema.as_ref().clone().with_metadata(metadata))
+    Arc::new(schema.as_ref().clone().with_metadata(metadata))
+}
+
+/// With `--segment`, the membership columns asked for: the key, then the named
+/// segments and tiers blocks (every tiers block is evaluated; only the named ones
+/// are written). `None` without `--segment`: every column.
+fn asked_columns(plan: &Plan, asked: &[String]) -> Option<Vec<usize>> {
+    if asked.is_empty() {
+        return None;
+    }
+    let named = plan
+        .outputs()
+        .iter()
+        .enumerate()
+        .filter(|(_, output)| asked.contains(&output.name))
+        .map(|(i, _)| i + 1);
+    Some(std::iter::once(0).chain(named).collect())
+}
+
+/// With `--segment`, only the named tiers blocks are shown.
+pub(super) fn only_asked_tiers(stats: &mut crate::stats::Stats, asked: &[String]) {
+    if !asked.is_empty() {
+        stats.tiers.retain(|tiers| asked.contains(&tiers.name));
+    }
 }

@@ -87,7 +87,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let prepared = prepare(&program, &config, &args.input, &selected, carry)?;
     let as_of = prepared.plan.as_of();
     let counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
-    let stats = count(prepared, counter, context)?;
+    let mut stats = count(prepared, counter, context)?;
+    super::eval::only_asked_tiers(&mut stats, &selected);
     match args.format {
         StatsFormat::Table => write_table(&stats, as_of, context.stdout)?,
         StatsFormat::Markdown => write_markdown(&stats, as_of, context.stdout)?,

@@ -116,15 +116,7 @@ fn select(program: &ir::Program, options: &PlanOptions) -> Result<Vec<Out>, Eval
     }) {
         return Err(EvalError::Output(format!("unknown segment `{unknown}`")));
     }
-    for (i, block) in program.tiers.iter().enumerate() {
-        let chosen = match &options.segments {
-            None => true,
-            Some(names) => names.contains(&block.name),
-        };
-        if chosen {
-            out.push(Out::Tiers(ir::TierId(i as u32)));
-        }
-    }
+    out.extend((0..program.tiers.len()).map(|i| Out::Tiers(ir::TierId(i as u32))));
     Ok(out)
 }
 

@@ -33,13 +33,6 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
         });
     }
     for (i, block) in program.tiers.iter().enumerate() {
-        let named = options
-            .segments
-            .as_ref()
-            .is_none_or(|n| n.contains(&block.name));
-        if !named {
-            continue;
-        }
         let id = TierId(i as u32);
         let node = c.tiers(id)?;
         outputs.push(Output {
@@ -52,7 +45,7 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
 }
 
 /// The segments to output, in program order (names of tiers blocks are passed
-/// over here: they select the tiers outputs).
+/// over: every tiers block is output, and commands show only those asked for).
 fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Vec<SegmentId>> {
     let all = (0..program.segments.len()).map(|i| SegmentId(i as u32));
     let Some(names) = names else {
