@@ -304,6 +304,297 @@ fn check_bad_segmint_toml_exits_2() {
 }
 
 #[test]
+fn check_accepts_a_single_segments_folder_in_segmint_toml() {
+    let test = CliTest::project(&[
+        ("segments/busy.seg", TOO_MANY),
+        ("segmint.toml", "segments = \"segments\"\n"),
+    ]);
+    snapshot!(test, test.command(&["check"]));
+}
+
+const USES_PROJECT: &str =
+    "segment german_regulars {\n  where regulars and german and not (age > 60)\n}\n";
+
+#[test]
+fn check_one_file_of_a_project_sees_the_project_and_reports_only_that_file() {
+    // `busy.seg` has a warning of its own, which checking `uses.seg` leaves out;
+    // `uses.seg` refers to the schema and to segments of other files.
+    let test = CliTest::project(&[
+        ("segments/busy.seg", TOO_MANY),
+        ("segments/uses.seg", USES_PROJECT),
+    ]);
+    snapshot!(test, test.command(&["check", "segments/uses.seg"]));
+}
+
+#[test]
+fn explain_one_file_of_a_project_sees_the_project() {
+    let test = CliTest::project(&[("segments/uses.seg", USES_PROJECT)]);
+    snapshot!(
+        test,
+        test.command(&["explain", "german_regulars", "segments/uses.seg"])
+    );
+}
+
+#[test]
+fn check_a_file_outside_the_project_says_where_the_schema_is() {
+    let test = CliTest::project(&[("drafts/uses.seg", USES_PROJECT)]);
+    snapshot!(test, test.command(&["check", "drafts/uses.seg"]));
+}
+
+#[test]
+fn warning_hint_names_the_paths_the_command_was_given() {
+    let test = CliTest::project(&[("segments/busy.seg", TOO_MANY)]);
+    snapshot!(
+        test,
+        test.command(&["eval", "segments/busy.seg", "segments/schema.seg"])
+    );
+}
+
+const QUINTILES: &str = "segment low_buyers {\n  where quintile(orders_count) <= 2\n}\n";
+
+#[test]
+fn stats_warns_when_ties_leave_a_quintile_empty() {
+    // orders_count 0, 0, 1, 1, 4, 7: the tied 1s take score 2, nobody has score 3
+    let test = CliTest::project(&[("segments/quintiles.seg", QUINTILES)]);
+    snapshot!(test, test.command(&["stats"]));
+    // `eval` and `test` run the same pass and print the same warning
+    snapshot!(test, test.command(&["eval", "--segment", "low_buyers"]));
+    snapshot!(test, test.command(&["test"]));
+}
+
+const DATED_SCHEMA: &str = "schema customers {\n  key customer_id: string\n  signup_date: date\n  last_order_at: timestamp?\n}\n\nsegment recent {\n  where last_order_at within last 30 days\n}\n";
+
+fn dated_project() -> CliTest {
+    CliTest::with_files(&[
+        (
+            "segmint.toml",
+            "segments = \"segments\"\ndata = \"data/customers_{as_of}.csv\"\n",
+        ),
+        ("segments/schema.seg", DATED_SCHEMA),
+        (
+            "data/customers_2026-06-30.csv",
+            "customer_id,signup_date,last_order_at\nc1,2025-01-01,2026-06-20T10:00:00Z\nc2,2026-06-30,\nc3,2024-05-05,2026-03-01T00:00:00Z\n",
+        ),
+        (
+            "data/customers_2026-03-31.csv",
+            "customer_id,signup_date,last_order_at\nc1,2025-01-01,2026-03-20T10:00:00Z\nc3,2024-05-05,2026-03-01T00:00:00Z\n",
+        ),
+    ])
+}
+
+#[test]
+fn data_pattern_picks_the_snapshot_of_the_as_of_date() {
+    let test = dated_project();
+    snapshot!(test, test.command(&["stats", "--as-of", "2026-03-31"]));
+    snapshot!(test, test.command(&["stats", "--as-of", "2026-06-30"]));
+}
+
+#[test]
+fn dates_after_the_as_of_date_are_a_warning() {
+    // the June snapshot evaluated as of 2026-03-31: two dates are from after it
+    let test = dated_project();
+    snapshot!(
+        test,
+        test.command(&[
+            "stats",
+            "--data",
+            "data/customers_2026-06-30.csv",
+            "--as-of",
+            "2026-03-31"
+        ])
+    );
+}
+
+#[test]
+fn parquet_and_arrow_outputs_record_the_as_of_date() {
+    let test = dated_project();
+    for file in ["out.parquet", "out.arrow"] {
+        let status = test
+            .command(&["eval", "--as-of", "2026-06-30", "--output", file])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{file}");
+    }
+    let parquet = std::fs::File::open(test.path("out.parquet")).unwrap();
+    let reader = parquet::file::reader::SerializedFileReader::new(parquet).unwrap();
+    let pairs: Vec<(String, Option<String>)> = parquet::file::reader::FileReader::metadata(&reader)
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|kv| (kv.key.clone(), kv.value.clone()))
+        .filter(|(k, _)| k.starts_with("segmint"))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("segmint.as_of".to_string(), Some("2026-06-30".to_string()))]
+    );
+    let arrow = std::fs::File::open(test.path("out.arrow")).unwrap();
+    let reader = arrow::ipc::reader::FileReader::try_new(arrow, None).unwrap();
+    assert_eq!(
+        reader
+            .schema()
+            .metadata()
+            .get("segmint.as_of")
+            .map(String::as_str),
+        Some("2026-06-30")
+    );
+}
+
+#[test]
+fn eval_keys_only_lists_the_members_of_one_segment() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&["eval", "--segment", "german", "--keys-only"])
+    );
+    snapshot!(
+        test,
+        test.command(&[
+            "eval",
+            "--segment",
+            "german",
+            "--keys-only",
+            "--output",
+            "german.csv"
+        ])
+    );
+    assert_eq!(test.read("german.csv"), "customer_id\nc1\nc3\nc4\nc6\n");
+    // one segment, not several and not a tiers block
+    snapshot!(test, test.command(&["eval", "--keys-only"]));
+}
+
+#[test]
+fn stats_of_the_named_segments_and_tiers_blocks_only() {
+    let test = CliTest::project(&[]);
+    snapshot!(
+        test,
+        test.command(&["stats", "--segment", "german", "--segment", "value_tier"])
+    );
+}
+
+// ----- schema infer / init -------------------------------------------------------
+
+const EXPORT_CSV: &str = "\
+customer_id,Email Address,country,age,signup_date,last_order_at,vip,status,total,tags
+C1,a@example.com,DE,34,2024-01-05,2026-06-20T10:00:00Z,true,active,10.5,vip|newsletter
+C2,,FR,,2024-02-11,,false,lapsed,0,
+C3,c@example.com,DE,51,2023-12-30,2026-01-02T08:30:00Z,false,active,7,newsletter
+C4,d@example.com,AT,28,2025-03-01,2026-05-05T12:00:00Z,true,active,3.25,vip
+C5,e@example.com,DE,45,2025-07-19,,false,lapsed,0,
+C6,f@example.com,FR,19,2026-01-02,2026-06-01T00:00:00Z,false,active,1,newsletter
+";
+
+const ORDERS_CSV: &str = "\
+order_id,customer_id,placed_at,amount,channel
+o1,C1,2026-06-01,25.5,web
+o2,C1,2026-06-03,12,app
+o3,C3,2026-05-01,40,web
+o4,C4,,8,store
+o5,C3,2026-06-20,,app
+o6,C1,2026-06-21,3,web
+";
+
+#[test]
+fn schema_infer_from_a_csv_export() {
+    // `Email Address` is no valid name; `status` and `country` repeat few values
+    let test = CliTest::with_files(&[("export/customers.csv", EXPORT_CSV)]);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/customers.csv"])
+    );
+}
+
+#[test]
+fn schema_infer_events_guesses_the_key_and_the_time() {
+    let test = CliTest::with_files(&[("export/orders.csv", ORDERS_CSV)]);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/orders.csv", "--events"])
+    );
+}
+
+#[test]
+fn schema_infer_reads_json_lines_and_parquet() {
+    let test = CliTest::with_files(&[(
+        "export/people.jsonl",
+        "{\"id\": 1, \"seen\": \"2026-06-01T10:00:00Z\", \"tags\": [\"a\"], \"score\": 1.5}\n{\"id\": 2, \"seen\": null, \"tags\": [], \"score\": 2}\n",
+    )]);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/people.jsonl"])
+    );
+    let parquet = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("segments/sample/customers.parquet"),
+    )
+    .unwrap();
+    test.write("export/customers.parquet", &parquet);
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/customers.parquet"])
+    );
+}
+
+#[test]
+fn schema_infer_of_an_empty_column_and_of_no_rows() {
+    let test = CliTest::with_files(&[
+        ("export/blank.csv", "id,note\n1,\n2,\n"),
+        ("export/header.csv", "id,note\n"),
+    ]);
+    snapshot!(test, test.command(&["schema", "infer", "export/blank.csv"]));
+    snapshot!(
+        test,
+        test.command(&["schema", "infer", "export/header.csv"])
+    );
+}
+
+#[test]
+fn schema_infer_of_a_missing_file_exits_2() {
+    let test = CliTest::new();
+    snapshot!(test, test.command(&["schema", "infer", "nowhere.csv"]));
+}
+
+#[test]
+fn init_starts_a_project_that_checks_and_runs() {
+    let test = CliTest::with_files(&[
+        ("export/customers.csv", EXPORT_CSV),
+        ("export/orders.csv", ORDERS_CSV),
+    ]);
+    snapshot!(
+        test,
+        test.command(&[
+            "init",
+            "shop",
+            "--data",
+            "export/customers.csv",
+            "--events",
+            "orders=export/orders.csv"
+        ])
+    );
+    insta::assert_snapshot!("init_segmint_toml", test.read("shop/segmint.toml"));
+    insta::assert_snapshot!("init_schema_seg", test.read("shop/segments/schema.seg"));
+    test.write(
+        "shop/segments/first.seg",
+        b"segment buyers {\n  where count(orders) >= 2\n}\n",
+    );
+    snapshot!(
+        test,
+        test.command_in("shop", &["stats", "--as-of", "2026-06-30"])
+    );
+    // a second init into the same folder refuses
+    snapshot!(
+        test,
+        test.command(&["init", "shop", "--data", "export/customers.csv"])
+    );
+}
+
+#[test]
+fn stats_by_a_segment_splits_every_segment_by_its_members() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats", "--by", "german"]));
+}
+
+#[test]
 fn bad_flag_exits_2() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["check", "--format", "xml"]));
@@ -319,6 +610,12 @@ fn unknown_command_exits_2() {
 
 #[test]
 fn explain_segment_shows_criteria_tree_and_plan() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "regulars", "--plan"]));
+}
+
+#[test]
+fn explain_segment_in_plain_words() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["explain", "regulars"]));
 }
@@ -343,19 +640,31 @@ tiers age_band {
 #[test]
 fn explain_shows_only_the_plan_of_the_item_and_what_it_refers_to() {
     let test = CliTest::project(&[("segments/referring.seg", REFERRING)]);
-    snapshot!(test, test.command(&["explain", "valued_regulars"]));
+    snapshot!(
+        test,
+        test.command(&["explain", "valued_regulars", "--plan"])
+    );
 }
 
 #[test]
 fn explain_tiers_block_leaves_out_other_tiers_blocks() {
     let test = CliTest::project(&[("segments/referring.seg", REFERRING)]);
-    snapshot!(test, test.command(&["explain", "age_band"]));
+    snapshot!(test, test.command(&["explain", "age_band", "--plan"]));
 }
 
 #[test]
 fn explain_unknown_name_exits_2_with_did_you_mean() {
     let test = CliTest::project(&[]);
     snapshot!(test, test.command(&["explain", "regular"]));
+}
+
+#[test]
+fn explain_far_off_name_suggests_the_name_containing_it() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["explain", "regul"]));
+    // names on the command line of other commands too
+    snapshot!(test, test.command(&["eval", "--segment", "regul"]));
+    snapshot!(test, test.command(&["stats", "--by", "value"]));
 }
 
 #[test]
@@ -733,6 +1042,30 @@ fn expectations_failing_exits_1() {
     snapshot!(test, test.command(&["test"]));
 }
 
+const PAUSED_AND_EMPTY: &str = r#"segment nobody {
+  where country = "XX"
+  expect overlap with rejected <= 10%
+}
+
+segment winter_check {
+  where winter_sale
+  expect size <= 50%
+}
+"#;
+
+#[test]
+fn expectations_of_paused_and_empty_segments_read_as_such() {
+    // `paused_check` is paused (measured all the same); `nobody` has no members
+    let test = CliTest::project(&[
+        ("segments/expect.seg", PAUSED_AND_EMPTY),
+        (
+            "segments/paused.seg",
+            "segment paused_check {\n  where german\n  expect size >= 1\n  paused\n}\n",
+        ),
+    ]);
+    snapshot!(test, test.command(&["test"]));
+}
+
 #[test]
 fn expectations_json() {
     let test = CliTest::project(&[("segments/expect.seg", EXPECTATIONS)]);
@@ -967,6 +1300,8 @@ fn explain_shows_each_aggregate_with_its_filter_and_resolved_time_range() {
 }
 "#,
     );
+    snapshot!(test, test.command(&["explain", "app_recent", "--plan"]));
+    // in plain words first: the aggregate's window resolved to dates
     snapshot!(test, test.command(&["explain", "app_recent"]));
 }
 

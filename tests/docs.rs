@@ -35,7 +35,7 @@ fn check_and_lint(files: &[(&str, &str)]) -> (Vec<Code>, String) {
     let mut all = Diagnostics::new();
     all.extend(compiled.diagnostics.clone());
     if let Some(program) = &compiled.program {
-        lint::run(program, &LintConfig::default(), &mut all);
+        lint::run(program, &compiled.sources, &LintConfig::default(), &mut all);
     }
     let codes = all.iter().map(|d| d.code).collect();
     (codes, support::render_diagnostics(&compiled.sources, &all))
@@ -220,7 +220,12 @@ fn example_segments_check_clean_except_for_the_deliberate_warning() {
     );
     let program = compiled.program.as_ref().unwrap();
     let mut warnings = Diagnostics::new();
-    lint::run(program, &LintConfig::default(), &mut warnings);
+    lint::run(
+        program,
+        &compiled.sources,
+        &LintConfig::default(),
+        &mut warnings,
+    );
     let found: Vec<(String, Code, String)> = warnings
         .iter()
         .map(|d| {
@@ -232,11 +237,17 @@ fn example_segments_check_clean_except_for_the_deliberate_warning() {
         .collect();
     assert_eq!(
         found,
-        [(
+        [
+            (Code::NotOverNullable, "not_recent_buyers"),
+            (Code::MixedAndOr, "german_repeat_or_big_buyers"),
+            (Code::UnreachableTier, "spend_rank"),
+            (Code::ImpossibleScore, "sixth_quintile"),
+        ]
+        .map(|(code, name)| (
             "segments/deliberate_warnings.seg".to_string(),
-            Code::NotOverNullable,
-            "not_recent_buyers".to_string()
-        )],
+            code,
+            name.to_string()
+        )),
         "{}",
         support::render_diagnostics(&compiled.sources, &warnings)
     );
@@ -246,13 +257,17 @@ fn example_segments_check_clean_except_for_the_deliberate_warning() {
     );
 }
 
-/// The name of the last `segment NAME` before `offset`.
+/// The name of the last `segment NAME` or `tiers NAME` before `offset`.
 fn enclosing_segment(text: &str, offset: usize) -> String {
     let before = text.get(..offset).unwrap_or(text);
     before
         .lines()
         .rev()
-        .find_map(|l| l.trim_start().strip_prefix("segment "))
+        .find_map(|l| {
+            let l = l.trim_start();
+            l.strip_prefix("segment ")
+                .or_else(|| l.strip_prefix("tiers "))
+        })
         .map(|rest| rest.trim_end_matches(['{', ' ']).to_string())
         .unwrap_or_default()
 }

@@ -22,7 +22,7 @@ fn lint_text(name: &str, text: &str, config: &LintConfig) -> (support::Compiled,
     );
     let program = compiled.program.as_ref().expect("a program");
     let mut warnings = Diagnostics::new();
-    lint::run(program, config, &mut warnings);
+    lint::run(program, &compiled.sources, config, &mut warnings);
     (compiled, warnings)
 }
 

@@ -52,7 +52,7 @@ fn a_chain_of_five_thousand_references_explains_and_evaluates() {
     let data = data.to_str().unwrap();
     let last = format!("s{LINKS}");
 
-    let (ok, stdout, stderr) = segmint(dir.path(), &["explain", &last, "segments"]);
+    let (ok, stdout, stderr) = segmint(dir.path(), &["explain", &last, "segments", "--plan"]);
     assert!(ok, "explain failed: {stderr}");
     assert!(stdout.contains("segment s1"), "{stdout}");
 

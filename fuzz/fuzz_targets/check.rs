@@ -15,6 +15,6 @@ fuzz_target!(|data: &[u8]| {
     let mut diagnostics = Diagnostics::new();
     let parsed = syntax::parse(file, &mut diagnostics);
     if let Some(program) = check::check(&[parsed], &mut diagnostics) {
-        lint::run(&program, &LintConfig::default(), &mut diagnostics);
+        lint::run(&program, &sources, &LintConfig::default(), &mut diagnostics);
     }
 });

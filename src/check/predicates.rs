@@ -255,6 +255,17 @@ pub(super) fn within(
     let duration = literals::duration(window, c.out);
     let (checked, duration) = (checked?, duration?);
     future?;
+    if let ast::ExprKind::Aggregate(aggregate) = &value.kind
+        && !checked.ty.is_temporal()
+    {
+        return Err(window_outside_aggregate(
+            c,
+            value,
+            aggregate,
+            &checked.ty,
+            span,
+        ));
+    }
     let checked = temporal(c, value, checked, "within")?;
     Ok(bool_expr(
         ir::ExprKind::Within {
@@ -264,6 +275,37 @@ pub(super) fn within(
         },
         span,
     ))
+}
+
+/// `count(orders) within last 90 days`: the window belongs inside the brackets.
+fn window_outside_aggregate(
+    c: &mut Checker,
+    value: &ast::Expr,
+    aggregate: &ast::Aggregate,
+    ty: &Type,
+    span: Span,
+) -> Reported {
+    let function = aggregate.function.as_str();
+    let help = match (&aggregate.field, &aggregate.filter, &aggregate.window) {
+        (None, None, None) => format!(
+            "to look only at the events in a window, write it inside the brackets: `{function}({} within …)`",
+            aggregate.table.name
+        ),
+        (Some(field), None, None) => format!(
+            "to look only at the events in a window, write it inside the brackets: `{function}({}.{} within …)`",
+            aggregate.table.name, field.name
+        ),
+        _ => "to look only at the events in a window, write `within …` inside the aggregate's brackets, after its `where`".to_string(),
+    };
+    c.mismatch(
+        span,
+        format!(
+            "`within` works on dates and timestamps, not on {} ({}): the window of an aggregate goes inside its brackets",
+            show::show(value),
+            types::name(ty)
+        ),
+        Some(help),
+    )
 }
 
 /// `within next` outside an expectation peeks at the future: `future_window`.

@@ -116,7 +116,7 @@ fn incompatible(
     else {
         return Reported;
     };
-    let help = mismatch_help(ta, tb);
+    let help = mismatch_help(ta, tb).or_else(|| written_help([a, b], [ta, tb]));
     c.mismatch(
         b.span,
         format!(
@@ -153,4 +153,47 @@ fn mismatch_help(a: &ir::Expr, b: &ir::Expr) -> Option<String> {
         return Some("an enum is compared with its own values, written as string literals".into());
     }
     None
+}
+
+/// A hint from how an operand was written: a year where a date is compared
+/// (`last_order_at < 1997`), or a year-month read as a subtraction where text is
+/// compared (`cohort = 1997-01`).
+fn written_help(asts: [&ast::Expr; 2], exprs: [&ir::Expr; 2]) -> Option<String> {
+    let temporal = exprs.iter().position(|e| e.ty.is_temporal());
+    let text = exprs.iter().position(|e| types::is_text(&e.ty));
+    (0..2).find_map(|i| {
+        let other = 1 - i;
+        match &asts[i].kind {
+            ast::ExprKind::Literal(ast::Literal::Int(year))
+                if temporal == Some(other) && is_year(year) =>
+            {
+                let value = show::plain(asts[other]).unwrap_or_else(|| "the date".into());
+                Some(format!(
+                    "`{year}` is a number, not a date: to compare the year, write `year({value})`; to compare with a day, write a date such as `{year}-01-01`"
+                ))
+            }
+            ast::ExprKind::Arith {
+                left,
+                op: ast::ArithOp::Sub,
+                right,
+            } if text == Some(other) => {
+                let (ast::ExprKind::Literal(ast::Literal::Int(a)), ast::ExprKind::Literal(ast::Literal::Int(b))) =
+                    (&left.kind, &right.kind)
+                else {
+                    return None;
+                };
+                Some(format!(
+                    "`{a}-{b}` is read as {a} minus {b}; to compare with the text, write it in quotes: `\"{a}-{b}\"`"
+                ))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Whether an int literal as written looks like a year (`1997`, `2024`).
+fn is_year(text: &str) -> bool {
+    text.len() == 4
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text.starts_with('1') || text.starts_with('2'))
 }

@@ -1,10 +1,13 @@
 //! `segmint check [PATHS] [--format human|json|github] [--deny-warnings]`: parse,
 //! type-check and lint; every diagnostic goes to stdout in the chosen format.
+//! Files given inside the project's `segments` folders are checked with the rest
+//! of the project (its schema, event tables, segments), and only they are reported on.
 
 use std::path::PathBuf;
 
 use super::{Context, ExitStatus, RunError};
 use crate::diagnostic::render::{self, Format, Summary};
+use crate::project::{self, Config};
 
 /// Arguments of `segmint check`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +45,8 @@ impl From<CheckFormat> for Format {
 
 /// Runs `segmint check`.
 pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
-    let (_, compiled) = super::compile(&args.paths, context)?;
+    let config = Config::discover(&context.cwd)?;
+    let compiled = project::compile_in_project(&args.paths, &config)?;
     let diagnostics = &compiled.diagnostics;
     let colour = context.terminal.stdout_colour;
     render::render(
@@ -52,7 +56,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         colour,
         context.stdout,
     )?;
-    let summary = Summary::new(compiled.sources.iter().count(), diagnostics);
+    let checked = compiled.sources.iter().count() - compiled.context.len();
+    let summary = Summary::new(checked, diagnostics);
     if args.format == CheckFormat::Human {
         writeln!(context.stdout, "{summary}")?;
     }

@@ -5,6 +5,7 @@
 //! [`prepare`] and [`execute`] are shared with `segmint stats`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -23,12 +24,17 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     input: Input,
-    /// Output only this segment (repeatable; tiers blocks are always output).
+    /// Output only this segment or tiers block (repeatable; default: every segment
+    /// that is not paused, and every tiers block).
     #[arg(long = "segment", value_name = "NAME")]
     segments: Vec<String>,
     /// Write the membership table here (.csv, .parquet, .arrow, .jsonl).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Only the keys of the members of the one `--segment`: one per line on
+    /// standard output, or a one-column table with `--output`.
+    #[arg(long)]
+    keys_only: bool,
 }
 
 /// The data a command reads and the date it is read at.
@@ -95,9 +101,10 @@ pub fn prepare(
         measures: wanted.measures,
     };
     let plan = plan::compile(program, &options)?;
-    let path = super::data_path(input.data.clone(), config)?;
+    let path = super::data_path_as_of(input.data.clone(), config, plan.as_of())?;
     let events = open_events(program, config, input, &plan)?;
-    let data = DataFile::open(&path, &program.schema)?;
+    let mut data = DataFile::open(&path, &program.schema)?;
+    data.check_as_of(plan.as_of());
     Ok(Prepared {
         plan,
         data,
@@ -220,6 +227,9 @@ pub fn execute(
             }
         }
     }
+    for uneven in population.uneven_scores(&prepared.plan) {
+        writeln!(context.stderr, "warning: {uneven}")?;
+    }
     Ok(summary)
 }
 
@@ -234,10 +244,29 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         ..Wanted::default()
     };
     let prepared = prepare(&program, &config, &args.input, wanted)?;
+    if args.keys_only {
+        return super::keys::write(
+            &program,
+            &prepared,
+            &args.segments,
+            args.output.as_deref(),
+            context,
+        );
+    }
     match &args.output {
         Some(path) => {
-            let mut writer = OutputWriter::create(path, prepared.plan.membership_schema())?;
-            let summary = execute(&prepared, context, &mut |batch| Ok(writer.write(&batch)?))?;
+            let keep = asked_columns(&prepared.plan, &args.segments);
+            let schema = prepared.plan.membership_schema();
+            let schema = match &keep {
+                Some(keep) => Arc::new(schema.project(keep).map_err(EvalError::from)?),
+                None => schema,
+            };
+            let schema = with_as_of(schema, prepared.plan.as_of());
+            let mut writer = OutputWriter::create(path, schema)?;
+            let summary = execute(&prepared, context, &mut |batch| match &keep {
+                Some(keep) => Ok(writer.write(&batch.project(keep)?)?),
+                None => Ok(writer.write(&batch)?),
+            })?;
             writer.finish()?;
             let rows = super::output::counted(summary.rows, "row");
             writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
@@ -245,9 +274,47 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         None => {
             let as_of = prepared.plan.as_of();
             let counter = super::stats::counter(&program, &prepared.plan, false, None);
-            let stats = super::stats::count(prepared, counter, context)?;
+            let mut stats = super::stats::count(prepared, counter, context)?;
+            only_asked_tiers(&mut stats, &args.segments);
             super::stats::write_table(&stats, as_of, context.stdout)?;
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The key under which outputs record the as-of date they were evaluated at
+/// (Parquet and Arrow key-value metadata).
+pub const AS_OF_KEY: &str = "segmint.as_of";
+
+/// The membership schema with the as-of date in its metadata.
+fn with_as_of(
+    schema: arrow::datatypes::SchemaRef,
+    as_of: NaiveDate,
+) -> arrow::datatypes::SchemaRef {
+    let mut metadata = schema.metadata().clone();
+    metadata.insert(AS_OF_KEY.to_string(), as_of.to_string());
+    Arc::new(schema.as_ref().clone().with_metadata(metadata))
+}
+
+/// With `--segment`, the membership columns asked for: the key, then the named
+/// segments and tiers blocks (every tiers block is evaluated; only the named ones
+/// are written). `None` without `--segment`: every column.
+fn asked_columns(plan: &Plan, asked: &[String]) -> Option<Vec<usize>> {
+    if asked.is_empty() {
+        return None;
+    }
+    let named = plan
+        .outputs()
+        .iter()
+        .enumerate()
+        .filter(|(_, output)| asked.contains(&output.name))
+        .map(|(i, _)| i + 1);
+    Some(std::iter::once(0).chain(named).collect())
+}
+
+/// With `--segment`, only the named tiers blocks are shown.
+pub(super) fn only_asked_tiers(stats: &mut crate::stats::Stats, asked: &[String]) {
+    if !asked.is_empty() {
+        stats.tiers.retain(|tiers| asked.contains(&tiers.name));
+    }
 }

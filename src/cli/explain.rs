@@ -1,5 +1,7 @@
-//! `segmint explain NAME [PATHS]`: a segment's (or tiers block's) criteria count,
-//! its checked expression as a tree, and the compiled plan.
+//! `segmint explain NAME [PATHS] [--plan]`: a segment's (or tiers block's) criteria
+//! count and its condition in plain words, with every relative date and window
+//! resolved at the as-of date; with `--plan`, also its checked expression as a
+//! tree and the compiled engine plan.
 //!
 //! The tree shows one node per line, indented by depth; values carry their type
 //! (`field orders_count: int`), criteria do not (they are all `bool`).
@@ -9,13 +11,15 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use super::words::Words;
 use super::{Context, ExitStatus, RunError, scope};
 use crate::check::ir::{
     Aggregate, DateTarget, Derived, EventsId, Expr, ExprKind, Literal, Program, TierBlock, TierId,
 };
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::did_you_mean_far;
 use crate::lint::count_criteria;
 use crate::plan::{self, PlanOptions};
+use crate::project::{self, Config};
 
 /// Arguments of `segmint explain`.
 #[derive(Debug, clap::Args)]
@@ -28,50 +32,76 @@ pub struct Args {
     /// from segmint.toml, else today in UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
     as_of: Option<NaiveDate>,
+    /// Also show the checked expression tree and the engine's plan.
+    #[arg(long)]
+    plan: bool,
 }
 
 /// Runs `segmint explain`.
 pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError> {
-    let (config, compiled) = super::compile(&args.paths, context)?;
+    // a file of the project is explained with the rest of the project around it
+    let config = Config::discover(&context.cwd)?;
+    let compiled = project::compile_in_project(&args.paths, &config)?;
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let text = describe(&program, &args.name)?;
+    let as_of = super::as_of(args.as_of, &config);
+    let text = describe(&program, &args.name, as_of, args.plan)?;
     write!(context.stdout, "{text}")?;
-    // Only the explained item and what it refers to: other tiers blocks (always
-    // outputs of a full plan) would bury it.
-    let (root, selected) = match program.segment_named(&args.name) {
-        Some(id) => (Derived::Segment(id), vec![args.name.clone()]),
+    if !args.plan {
+        return Ok(ExitStatus::Success);
+    }
+    // Only the explained item and what it refers to: other tiers blocks would
+    // bury it. The tiers blocks it refers to are shown as outputs.
+    let root = match program.segment_named(&args.name) {
+        Some(id) => Derived::Segment(id),
         None => match program.tiers.iter().position(|t| t.name == args.name) {
-            Some(i) => (Derived::Tiers(TierId(i as u32)), Vec::new()),
+            Some(i) => Derived::Tiers(TierId(i as u32)),
             None => return Ok(ExitStatus::Success),
         },
     };
+    let scoped = scope::scoped(&program, root);
+    let mut selected = vec![args.name.clone()];
+    selected.extend(scoped.tiers.iter().map(|t| t.name.clone()));
     let options = PlanOptions {
         segments: Some(selected),
-        ..PlanOptions::new(super::as_of(args.as_of, &config))
+        ..PlanOptions::new(as_of)
     };
-    let compiled_plan = plan::compile(&scope::scoped(&program, root), &options)?;
+    let compiled_plan = plan::compile(&scoped, &options)?;
     write!(context.stdout, "\nplan:\n{compiled_plan}")?;
     Ok(ExitStatus::Success)
 }
 
-/// The header and tree of the named segment or tiers block.
-fn describe(program: &Program, name: &str) -> Result<String, RunError> {
+/// The header and the plain words (with `plan`, also the tree) of the named
+/// segment or tiers block.
+fn describe(
+    program: &Program,
+    name: &str,
+    as_of: NaiveDate,
+    plan: bool,
+) -> Result<String, RunError> {
     let mut out = String::new();
+    let words = Words { program, as_of };
     let written = if let Some(id) = program.segment_named(name) {
         let segment = program.segment(id);
         let count = count_criteria(&segment.condition);
         let paused = if segment.paused { " (paused)" } else { "" };
+        let mut lines = Vec::new();
+        words.lines(&segment.condition, "  ", &mut lines);
         writeln!(out, "segment {name}{paused}: {}", criteria(count))
-            .and_then(|()| writeln!(out, "where"))
-            .and_then(|()| tree(&mut out, program, &segment.condition, 1, None))
+            .and_then(|()| writeln!(out, "as of {as_of}, a customer is a member when"))
+            .and_then(|()| lines.iter().try_for_each(|l| writeln!(out, "{l}")))
+            .and_then(|()| match plan {
+                true => writeln!(out, "\nwhere")
+                    .and_then(|()| tree(&mut out, program, &segment.condition, 1, None)),
+                false => Ok(()),
+            })
     } else if let Some(block) = program.tiers.iter().find(|t| t.name == name) {
-        describe_tiers(&mut out, program, block)
+        describe_tiers(&mut out, &words, block, plan)
     } else {
         let names = program.segments.iter().map(|s| s.name.as_str());
         let names = names.chain(program.tiers.iter().map(|t| t.name.as_str()));
-        let help = did_you_mean(name, names)
+        let help = did_you_mean_far(name, names)
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
         return Err(RunError::Usage(format!(
@@ -82,13 +112,38 @@ fn describe(program: &Program, name: &str) -> Result<String, RunError> {
     Ok(out)
 }
 
-fn describe_tiers(out: &mut String, program: &Program, block: &TierBlock) -> fmt::Result {
+fn describe_tiers(
+    out: &mut String,
+    words: &Words<'_>,
+    block: &TierBlock,
+    plan: bool,
+) -> fmt::Result {
     writeln!(
         out,
-        "tiers {}: {} tiers, the first that holds wins",
+        "tiers {}: {} tiers, the first that holds wins (as of {})",
         block.name,
-        block.tiers.len()
+        block.tiers.len(),
+        words.as_of
     )?;
+    for tier in &block.tiers {
+        match &tier.condition {
+            Some(condition) => {
+                writeln!(out, "{}: when", tier.name)?;
+                let mut lines = Vec::new();
+                words.lines(condition, "  ", &mut lines);
+                lines.iter().try_for_each(|l| writeln!(out, "{l}"))?;
+            }
+            None => writeln!(out, "{}: everyone else", tier.name)?,
+        }
+    }
+    if plan {
+        writeln!(out, "\ntree:")?;
+        tree_of_tiers(out, words.program, block)?;
+    }
+    Ok(())
+}
+
+fn tree_of_tiers(out: &mut String, program: &Program, block: &TierBlock) -> fmt::Result {
     for tier in &block.tiers {
         match &tier.condition {
             Some(condition) => {

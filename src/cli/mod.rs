@@ -11,14 +11,18 @@ mod backtest;
 mod check;
 mod eval;
 mod explain;
+mod init;
+mod keys;
 pub mod output;
 mod overlap;
 mod progress;
 mod sample;
+mod schema;
 mod scope;
 mod sql;
 mod stats;
 mod test;
+mod words;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -66,6 +70,10 @@ enum Command {
     Sample(sample::Args),
     /// Print one SQL query that returns the membership table, for a warehouse or cluster.
     Sql(sql::Args),
+    /// Infer a `schema` (or `events`) block from a data file.
+    Schema(schema::Args),
+    /// Start a project folder from a data export: segmint.toml and the inferred schema.
+    Init(init::Args),
 }
 
 /// How a run ended.
@@ -167,6 +175,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Backtest(args) => backtest::run(args, context),
         Command::Sample(args) => sample::run(args, context),
         Command::Sql(args) => sql::run(args, context),
+        Command::Schema(args) => schema::run(args, context),
+        Command::Init(args) => init::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {
@@ -212,8 +222,7 @@ fn clap_error(error: &clap::Error, context: &mut Context<'_>) -> ExitStatus {
 /// Reads `segmint.toml` (if any) and compiles the given paths or its defaults.
 fn compile(paths: &[PathBuf], context: &Context<'_>) -> Result<(Config, Compiled), RunError> {
     let config = Config::discover(&context.cwd)?;
-    let paths = project::paths_or_default(paths, &config);
-    let compiled = project::compile(&paths, &config)?;
+    let compiled = project::compile(paths, &config)?;
     Ok((config, compiled))
 }
 
@@ -227,9 +236,14 @@ fn program_or_report(
         let warnings = compiled.diagnostics.len();
         if warnings > 0 {
             let noun = if warnings == 1 { "warning" } else { "warnings" };
+            let paths: String = compiled
+                .given
+                .iter()
+                .map(|p| format!(" {}", shown(p)))
+                .collect();
             writeln!(
                 context.stderr,
-                "warning: the segment files have {warnings} {noun}; run `segmint check` to see them"
+                "warning: the segment files have {warnings} {noun}; run `segmint check{paths}` to see them"
             )?;
         }
         return Ok(Some(program));
@@ -254,6 +268,22 @@ fn data_path(given: Option<PathBuf>, config: &Config) -> Result<PathBuf, RunErro
             "no data file: pass `--data FILE` or set `data` in {}",
             project::FILE_NAME
         ))
+    })
+}
+
+/// [`data_path`] with `{as_of}` in it replaced by the as-of date (`YYYY-MM-DD`), so
+/// that `data = "data/customers_{as_of}.parquet"` picks each day's snapshot.
+fn data_path_as_of(
+    given: Option<PathBuf>,
+    config: &Config,
+    as_of: NaiveDate,
+) -> Result<PathBuf, RunError> {
+    let path = data_path(given, config)?;
+    let text = path.to_string_lossy();
+    Ok(if text.contains("{as_of}") {
+        PathBuf::from(text.replace("{as_of}", &as_of.to_string()))
+    } else {
+        path
     })
 }
 

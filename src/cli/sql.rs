@@ -30,7 +30,8 @@ pub struct Args {
     /// (`$as_of` DuckDB/Snowflake, `:'as_of'` psql, `:as_of` Spark, `@as_of` BigQuery).
     #[arg(long, conflicts_with = "as_of")]
     as_of_parameter: bool,
-    /// Output only this segment (repeatable; tiers blocks are always output).
+    /// Output only this segment or tiers block (repeatable; default: every non-paused
+    /// segment and every tiers block), as `eval --segment` does.
     #[arg(long = "segment", value_name = "NAME")]
     segments: Vec<String>,
 }

@@ -16,10 +16,10 @@ use super::output::{Table, percent};
 use super::overlap;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{FieldId, Program, Type};
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::did_you_mean_far;
 use crate::eval::EvalError;
 use crate::plan::{OutputKind, Plan};
-use crate::stats::{ByColumn, Count, Counter, Layout, Overlap, Stats, TiersColumn};
+use crate::stats::{Breakdown, ByColumn, Count, Counter, Layout, Overlap, Stats, TiersColumn};
 
 /// Arguments of `segmint stats`.
 #[derive(Debug, clap::Args)]
@@ -32,9 +32,13 @@ pub struct Args {
     #[arg(long)]
     overlap: bool,
     /// Break each segment down by the values of this field (an enum, string or bool
-    /// field, or a tiers block).
+    /// field), a tiers block, or another segment.
     #[arg(long, value_name = "FIELD")]
     by: Option<String>,
+    /// Count only this segment or tiers block (repeatable; default: every segment
+    /// that is not paused, and every tiers block).
+    #[arg(long = "segment", value_name = "NAME")]
+    segments: Vec<String>,
     /// How to print the numbers.
     #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
     format: StatsFormat,
@@ -57,6 +61,8 @@ pub(super) enum By {
     Field(FieldId),
     /// A tiers block (already an output column).
     Tiers(String),
+    /// A segment: its members and the others (an output column).
+    Segment(String),
 }
 
 /// Runs `segmint stats`.
@@ -74,14 +80,20 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         Some(By::Field(id)) => vec![*id],
         _ => Vec::new(),
     };
+    let mut selected = args.segments.clone();
+    if let (Some(By::Tiers(name) | By::Segment(name)), false) = (&by, selected.is_empty()) {
+        selected.push(name.clone());
+    }
     let wanted = Wanted {
+        segments: selected.clone(),
         carry,
         ..Wanted::default()
     };
     let prepared = prepare(&program, &config, &args.input, wanted)?;
     let as_of = prepared.plan.as_of();
     let counter = counter(&program, &prepared.plan, args.overlap, by.as_ref());
-    let stats = count(prepared, counter, context)?;
+    let mut stats = count(prepared, counter, context)?;
+    super::eval::only_asked_tiers(&mut stats, &selected);
     match args.format {
         StatsFormat::Table => write_table(&stats, as_of, context.stdout)?,
         StatsFormat::Markdown => write_markdown(&stats, as_of, context.stdout)?,
@@ -95,20 +107,25 @@ fn resolve_by(program: &Program, name: &str) -> Result<By, RunError> {
     if program.tiers.iter().any(|t| t.name == name) {
         return Ok(By::Tiers(name.to_owned()));
     }
+    if program.segment_named(name).is_some() {
+        return Ok(By::Segment(name.to_owned()));
+    }
     let Some(id) = program.schema.lookup(name) else {
         let fields = program.schema.fields.iter().map(|f| f.name.as_str());
-        let names = fields.chain(program.tiers.iter().map(|t| t.name.as_str()));
-        let help = did_you_mean(name, names)
+        let names = fields
+            .chain(program.tiers.iter().map(|t| t.name.as_str()))
+            .chain(program.segments.iter().map(|s| s.name.as_str()));
+        let help = did_you_mean_far(name, names)
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
         return Err(RunError::Usage(format!(
-            "--by: no field or tiers block named `{name}`{help}"
+            "--by: no field, tiers block or segment named `{name}`{help}"
         )));
     };
     match program.schema.field(id).ty {
         Type::Enum(_) | Type::String | Type::Bool => Ok(By::Field(id)),
         ref other => Err(RunError::Usage(format!(
-            "--by: `{name}` is {}; use an enum, string or bool field, or a tiers block",
+            "--by: `{name}` is {}; use an enum, string or bool field, a tiers block or a segment",
             other.describe()
         ))),
     }
@@ -171,6 +188,15 @@ fn by_column(program: &Program, plan: &Plan, layout: &Layout, by: &By) -> Option
                 column: t.column,
                 values: Some(t.labels.clone()),
             }),
+        By::Segment(name) => layout
+            .segments
+            .iter()
+            .find(|(segment, _)| segment == name)
+            .map(|(_, column)| ByColumn {
+                name: name.clone(),
+                column: *column,
+                values: Some(vec!["true".into(), "false".into()]),
+            }),
         By::Field(id) => {
             let field = program.schema.field(*id);
             let values = match &field.ty {
@@ -208,13 +234,67 @@ fn tables(stats: &Stats, overlap_table: fn(&Overlap) -> Table) -> Vec<Table> {
         tables.push(overlap_table(overlap));
     }
     if let Some(by) = &stats.by {
-        for (segment, size) in by.segments.iter().zip(&stats.segments) {
-            let title = format!("{} by {}", segment.name, by.field);
-            let headers = [title.as_str(), "members", "share"];
-            tables.push(count_table(headers, &segment.values, size.count));
+        match cross_table(by, &stats.segments) {
+            Some(table) => tables.push(table),
+            None => tables.extend(by_tables(by, &stats.segments)),
         }
     }
     tables
+}
+
+/// The most values a cross table has columns for; a field with more (free text
+/// such as cities) gets one table per segment, values down the side.
+const MAX_CROSS_COLUMNS: usize = 12;
+
+/// One table per segment: its members per value.
+fn by_tables(by: &Breakdown, sizes: &[Count]) -> Vec<Table> {
+    by.segments
+        .iter()
+        .zip(sizes)
+        .map(|(segment, size)| {
+            let title = format!("{} by {}", segment.name, by.field);
+            let headers = [title.as_str(), "members", "share"];
+            count_table(headers, &segment.values, size.count)
+        })
+        .collect()
+}
+
+/// `--by`: one table, a row per segment and a column per value, each cell the
+/// members with that value and their share of the segment; `None` when there
+/// are too many values for columns.
+fn cross_table(by: &Breakdown, sizes: &[Count]) -> Option<Table> {
+    let mut values: Vec<Option<String>> = Vec::new();
+    for count in by.segments.iter().flat_map(|s| &s.values) {
+        if !values.contains(&count.name) {
+            values.push(count.name.clone());
+        }
+        if values.len() > MAX_CROSS_COLUMNS {
+            return None;
+        }
+    }
+    let corner = format!("segment × {}", by.field);
+    let mut headers = vec![corner];
+    headers.extend(
+        values
+            .iter()
+            .map(|v| v.clone().unwrap_or_else(|| "(missing)".into())),
+    );
+    headers.push("members".into());
+    let mut table = Table::new(headers);
+    for (segment, size) in by.segments.iter().zip(sizes) {
+        let mut row = vec![segment.name.clone()];
+        for value in &values {
+            let count = segment
+                .values
+                .iter()
+                .find(|c| &c.name == value)
+                .map_or(0, |c| c.count);
+            row.push(format!("{count} ({})", percent(count, size.count)));
+        }
+        row.push(size.count.to_string());
+        table.row(row);
+    }
+    Some(table)
 }
 
 /// A table of counts, each with its share of `total`.

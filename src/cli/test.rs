@@ -58,7 +58,8 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let counter = super::stats::counter(&program, &prepared.plan, true, None);
     let stats = super::stats::count(prepared, counter, context)?;
     let outcomes = expect::measure(&program, &stats);
-    let report = Report::new(&outcomes, &sources, stats.rows, as_of);
+    let mut report = Report::new(&outcomes, &sources, stats.rows, as_of);
+    report.mark_paused(&program);
     match args.format {
         TestFormat::Human => report.write_text(context.stdout, false)?,
         TestFormat::Markdown => report.write_text(context.stdout, true)?,
@@ -109,6 +110,9 @@ struct Line {
     measured: Option<Measured>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lift: Option<Lift>,
+    /// The segment is `paused`: measured, but left out of outputs.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    paused: bool,
 }
 
 impl Report {
@@ -132,14 +136,16 @@ impl Report {
             "customers"
         };
         writeln!(out, "{} {noun} as of {}\n", self.rows, self.as_of)?;
-        let mut table =
-            Table::new(["result", "segment", "expectation", "measured"]).aligned(&[Align::Left; 4]);
+        let mut table = Table::new(["result", "segment", "expectation", "measured", "at"])
+            .aligned(&[Align::Left; 5]);
         for line in &self.expectations {
+            let paused = if line.paused { " (paused)" } else { "" };
             table.row([
                 result(line.passed),
-                line.segment.clone(),
+                format!("{}{paused}", line.segment),
                 line.expect.clone(),
                 shown(line),
+                format!("{}:{}", line.file, line.line),
             ]);
         }
         if markdown {
@@ -152,6 +158,15 @@ impl Report {
             "\n{} passed, {} failed, {} not measured",
             self.passed, self.failed, self.not_measured
         )
+    }
+
+    /// Marks the lines of paused segments (measured all the same).
+    fn mark_paused(&mut self, program: &crate::check::ir::Program) {
+        for line in &mut self.expectations {
+            line.paused = program
+                .segment_named(&line.segment)
+                .is_some_and(|id| program.segment(id).paused);
+        }
     }
 
     fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -175,6 +190,7 @@ impl Line {
             passed: outcome.passed,
             measured: outcome.measured,
             lift: outcome.lift,
+            paused: false,
         }
     }
 }
@@ -198,6 +214,7 @@ fn shown(line: &Line) -> String {
         return "not measured".into();
     };
     match line.kind {
+        Kind::Overlap if m.of == 0 => "the segment has no members".into(),
         Kind::Disjoint => format!("{} in both", m.count),
         Kind::Overlap => format!(
             "{} of {} members ({})",

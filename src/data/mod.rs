@@ -21,6 +21,7 @@ use std::path::Path;
 
 mod coerce;
 mod error;
+pub mod infer;
 mod read;
 pub mod sample;
 mod text;

@@ -22,6 +22,7 @@ use arrow::json::LineDelimitedWriter;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use super::{DataError, Format, text};
@@ -89,8 +90,14 @@ impl OutputWriter {
                     .build(BufWriter::new(file)),
             ),
             Format::Parquet => {
+                let metadata: Vec<KeyValue> = schema
+                    .metadata()
+                    .iter()
+                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                    .collect();
                 let props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_key_value_metadata((!metadata.is_empty()).then_some(metadata))
                     .build();
                 let writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
                     .map_err(|e| self.encode_error(e))?;
@@ -130,6 +137,10 @@ impl OutputWriter {
                 reason: "a batch's columns differ from the output's columns".into(),
             });
         }
+        // batches carry the output's columns; the output's metadata (the as-of
+        // date) is the writer's
+        let with_metadata = batch.clone().with_schema(Arc::clone(&self.schema));
+        let batch = with_metadata.as_ref().unwrap_or(batch);
         let Some(encoder) = self.encoder.as_mut() else {
             return Err(self.abandoned());
         };

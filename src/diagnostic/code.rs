@@ -110,6 +110,10 @@ codes! {
     ImpossibleComparison = "impossible_comparison", Warning;
     /// `in []`: an empty list never matches.
     EmptyInList = "empty_in_list", Warning;
+    /// `and` and `or` at one level without brackets (`a and b or c`).
+    MixedAndOr = "mixed_and_or", Warning;
+    /// A comparison of a population score with a value it never takes (`quintile(x) = 6`).
+    ImpossibleScore = "impossible_score", Warning;
 }
 
 impl Code {

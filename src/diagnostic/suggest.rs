@@ -15,6 +15,36 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
+/// Like [`did_you_mean`], but also for names further off, where a wrong guess costs
+/// nothing (a name asked for on the command line): a candidate the name starts or
+/// is part of (`champs` → `champions`), or one within half the name's length in edits.
+pub fn did_you_mean_far<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<String> {
+    if let Some(help) = did_you_mean(name, candidates.clone()) {
+        return Some(help);
+    }
+    let length = name.chars().count();
+    let containing = candidates
+        .clone()
+        .into_iter()
+        .filter(|c| length >= 3 && c.contains(name))
+        .min_by_key(|c| (c.len(), *c));
+    let limit = length.div_ceil(2);
+    let near = || {
+        candidates
+            .into_iter()
+            .map(|c| (levenshtein(name, c), c))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, c)| (*d, *c))
+            .map(|(_, c)| c)
+    };
+    containing
+        .or_else(near)
+        .map(|c| format!("did you mean `{c}`?"))
+}
+
 /// Edit distance (insertions, deletions, substitutions) between two strings, by characters.
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -45,6 +75,20 @@ mod tests {
             did_you_mean("orders_cout", ["orders_count", "age"]).as_deref(),
             Some("did you mean `orders_count`?")
         );
+    }
+
+    #[test]
+    fn far_suggestions_take_a_containing_name() {
+        let names = ["champions", "loyal_customers", "at_risk"];
+        assert_eq!(
+            did_you_mean_far("champs", names).as_deref(),
+            Some("did you mean `champions`?")
+        );
+        assert_eq!(
+            did_you_mean_far("loyal", names).as_deref(),
+            Some("did you mean `loyal_customers`?")
+        );
+        assert_eq!(did_you_mean_far("zzzzzz", names), None);
     }
 
     #[test]

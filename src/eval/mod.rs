@@ -38,7 +38,7 @@ use crate::plan::{Node, OutputKind, Plan};
 pub use events::Step;
 pub(crate) use kernels::definite;
 pub use memory::MemorySource;
-pub use population::Population;
+pub use population::{Population, UnevenScores};
 pub use series::Series;
 
 /// Why evaluation stopped (exit code 2: the data could not be evaluated).

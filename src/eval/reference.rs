@@ -116,12 +116,9 @@ fn select(program: &ir::Program, options: &PlanOptions) -> Result<Vec<Out>, Eval
             out.push(Out::Segment(SegmentId(i as u32)));
         }
     }
-    if let Some(unknown) = options
-        .segments
-        .iter()
-        .flatten()
-        .find(|n| program.segment_named(n).is_none())
-    {
+    if let Some(unknown) = options.segments.iter().flatten().find(|n| {
+        program.segment_named(n).is_none() && !program.tiers.iter().any(|t| t.name == **n)
+    }) {
         return Err(EvalError::Output(format!("unknown segment `{unknown}`")));
     }
     out.extend((0..program.tiers.len()).map(|i| Out::Tiers(ir::TierId(i as u32))));

@@ -78,7 +78,7 @@ fn compared(op: CmpOp, key: Key) -> ValueSet {
 }
 
 /// `key op x` is `x flip(op) key`.
-fn flip(op: CmpOp) -> CmpOp {
+pub(super) fn flip(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Eq | CmpOp::NotEq => op,
         CmpOp::Lt => CmpOp::Gt,

@@ -10,7 +10,10 @@
 mod atoms;
 mod empty_in_list;
 mod impossible_comparison;
+mod impossible_score;
+mod mixed_and_or;
 mod not_over_nullable;
+mod population;
 mod sets;
 mod too_many_criteria;
 mod unreachable_tier;
@@ -20,6 +23,7 @@ pub use too_many_criteria::count_criteria;
 
 use crate::check::ir::{Expr, Program, Segment, TierBlock};
 use crate::diagnostic::{Code, Diagnostics};
+use crate::source::Sources;
 
 /// Lint settings (`[lint]` in `segmint.toml`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -48,6 +52,9 @@ pub struct LintContext<'a> {
     pub program: &'a Program,
     /// The settings.
     pub config: &'a LintConfig,
+    /// The source text, for lints that look at how something was written
+    /// (brackets). A lint whose file is not among them stays quiet.
+    pub sources: &'a Sources,
 }
 
 /// What one lint call looks at: a segment or a tiers block.
@@ -104,12 +111,23 @@ const LINTS: &[(Code, Lint)] = &[
         impossible_comparison::impossible_comparison,
     ),
     (Code::EmptyInList, empty_in_list::empty_in_list),
+    (Code::MixedAndOr, mixed_and_or::mixed_and_or),
+    (Code::ImpossibleScore, impossible_score::impossible_score),
 ];
 
 /// Runs every lint on every segment and tiers block, in source order, skipping a
 /// lint wherever a segment says `allow <code>`.
-pub fn run(program: &Program, config: &LintConfig, diagnostics: &mut Diagnostics) {
-    let cx = LintContext { program, config };
+pub fn run(
+    program: &Program,
+    sources: &Sources,
+    config: &LintConfig,
+    diagnostics: &mut Diagnostics,
+) {
+    let cx = LintContext {
+        program,
+        config,
+        sources,
+    };
     for subject in subjects(program) {
         for &(code, lint) in LINTS {
             if !subject.allows(code) {

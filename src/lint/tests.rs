@@ -7,7 +7,7 @@ use crate::check::ir::{
     DateTarget, Direction, Duration, DurationUnit, ExprKind, Field, FieldId, Literal, Schema,
     SegmentId, Tier, Type,
 };
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Sources, Span};
 use crate::syntax::ast::CmpOp;
 
 fn span(n: u32) -> Span {
@@ -140,7 +140,7 @@ fn tiers(tiers: Vec<(&str, Option<Expr>)>) -> TierBlock {
 
 fn lint(program: &Program, config: &LintConfig) -> Vec<(Code, String)> {
     let mut out = Diagnostics::new();
-    run(program, config, &mut out);
+    run(program, &Sources::new(), config, &mut out);
     out.into_iter().map(|d| (d.code, d.message)).collect()
 }
 
@@ -208,7 +208,7 @@ fn not_over_nullable_is_quiet_when_missing_values_are_named() {
 fn not_over_nullable_helps_with_the_positive_form() {
     let p = program(vec![segment("s", not(cmp(AGE, CmpOp::Gt, 30)))], Vec::new());
     let mut out = Diagnostics::new();
-    run(&p, &LintConfig::default(), &mut out);
+    run(&p, &Sources::new(), &LintConfig::default(), &mut out);
     let help = out.into_iter().next().and_then(|d| d.help).unwrap();
     assert_eq!(
         help,

@@ -4,6 +4,7 @@ use crate::check::ir::{Expr, ExprKind, Literal, Tier};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 use super::atoms::{atom, same_value};
+use super::population;
 use super::{LintContext, Subject};
 
 /// ## What it does
@@ -14,8 +15,13 @@ use super::{LintContext, Subject};
 /// after `lifetime_value >= 2000`.
 ///
 /// Implication is worked out in simple cases only: comparisons of the same value
-/// with literals (`>=`, `between`, `in`, `=`, dates, `within last N days`) and
-/// their `and`/`or` combinations. When in doubt the lint stays quiet.
+/// with literals (`>=`, `between`, `in`, `=`, dates, `within last N days`),
+/// population statistics of the same value (`x in top 5%` after `x in top 20%`,
+/// `x in bottom 5%` after `x in bottom 10%`, `quintile(x) = 5` or
+/// `decile(x) >= 9` or `percentile(x) >= 90` after `x in top 20%` or after
+/// `quintile(x) >= 4`) and their `and`/`or` combinations. `x in top 20%` does not
+/// imply `quintile(x) = 5`: customers tied at the threshold may be in the top 20%
+/// with a lower quintile. When in doubt the lint stays quiet.
 ///
 /// ## Why is this bad?
 /// The first tier whose condition holds wins. A tier that is only ever reached by
@@ -36,6 +42,15 @@ use super::{LintContext, Subject};
 /// tiers value_tier {
 ///   platinum: lifetime_value >= 10000
 ///   gold: lifetime_value >= 2000
+///   silver: otherwise
+/// }
+/// ```
+///
+/// The same mistake with population statistics (`platinum` is always empty):
+/// ```seg
+/// tiers spend_rank {
+///   gold: lifetime_value in top 20%
+///   platinum: lifetime_value in top 5%
 ///   silver: otherwise
 /// }
 /// ```
@@ -104,7 +119,7 @@ fn implies(a: &Expr, b: &Expr, fuel: &mut usize) -> bool {
         (_, ExprKind::Or(bs)) if bs.iter().any(|b| implies(a, b, fuel)) => true,
         (ExprKind::SegmentRef(x), ExprKind::SegmentRef(y)) => x == y,
         (ExprKind::Not(x), ExprKind::Not(y)) if implies(y, x, fuel) => true,
-        _ if same_criterion(a, b) => true,
+        _ if same_criterion(a, b) || population::implies(a, b) => true,
         _ => conjuncts_imply(a, b, fuel),
     }
 }

@@ -15,7 +15,7 @@ use super::{Const, Output, OutputKind, Pattern, Plan, PlanError, PlanOptions, St
 use crate::check::ir::{
     self, CmpOp, Direction, Expr, ExprKind, Function, Literal, SegmentId, StringOp, TierId, Type,
 };
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::did_you_mean_far;
 
 type Result<T> = std::result::Result<T, PlanError>;
 
@@ -52,7 +52,8 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
     c.finish(outputs, &options.carry, measures)
 }
 
-/// The segments to output, in program order.
+/// The segments to output, in program order (names of tiers blocks are passed
+/// over: every tiers block is output, and commands show only those asked for).
 fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Vec<SegmentId>> {
     let all = (0..program.segments.len()).map(|i| SegmentId(i as u32));
     let Some(names) = names else {
@@ -64,11 +65,13 @@ fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Ve
             Some(id) => {
                 chosen.insert(id);
             }
+            None if program.tiers.iter().any(|t| &t.name == name) => {}
             None => {
                 let candidates = program.segments.iter().map(|s| s.name.as_str());
+                let candidates = candidates.chain(program.tiers.iter().map(|t| t.name.as_str()));
                 return Err(PlanError::UnknownSegment {
                     name: name.clone(),
-                    help: did_you_mean(name, candidates),
+                    help: did_you_mean_far(name, candidates),
                 });
             }
         }

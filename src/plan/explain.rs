@@ -217,6 +217,23 @@ impl Plan {
         }
     }
 
+    /// A value as `explain` shows it (`orders_count`, `(a + b)`), for messages
+    /// about the run such as uneven quintiles.
+    /// Columns show by name alone (`explain` adds their position: `orders_count@14`).
+    pub fn value_text(&self, id: NodeId) -> String {
+        let text = self.value(id);
+        let mut plain = String::with_capacity(text.len());
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '@' && chars.peek().is_some_and(char::is_ascii_digit) {
+                while chars.next_if(char::is_ascii_digit).is_some() {}
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
+    }
+
     /// A value node written inline (a criterion used as a value shows as `#id`).
     fn value(&self, id: NodeId) -> String {
         let node = self.node(id);

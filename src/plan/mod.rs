@@ -30,6 +30,8 @@ pub struct PlanOptions {
     pub as_of: NaiveDate,
     /// `--segment NAME…`: the segments to output, or `None` for every non-paused
     /// segment. A paused segment named here is output (it was asked for by name).
+    /// Names of tiers blocks are accepted and passed over: every tiers block is
+    /// output (commands show only the ones asked for).
     pub segments: Option<Vec<String>>,
     /// Fields copied unchanged into the membership table after the segment and
     /// tier columns (e.g. the field of `stats --by FIELD`).

@@ -30,13 +30,34 @@ pub const FILE_NAME: &str = "segmint.toml";
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    segments: Option<Vec<PathBuf>>,
+    segments: Option<Paths>,
     data: Option<PathBuf>,
     as_of: Option<DateText>,
     #[serde(default)]
     events: BTreeMap<String, PathBuf>,
     #[serde(default)]
     lint: LintConfig,
+}
+
+/// `segments` as a list of paths (`["segments", "drafts"]`) or a single one
+/// (`"segments"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a folder like \"segments\" or a list like [\"segments\", \"drafts\"]"
+)]
+enum Paths {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl Paths {
+    fn into_vec(self) -> Vec<PathBuf> {
+        match self {
+            Paths::One(path) => vec![path],
+            Paths::Many(paths) => paths,
+        }
+    }
 }
 
 /// `as_of` as a string (`"2026-06-30"`) or a TOML date (`2026-06-30`).
@@ -113,7 +134,7 @@ impl Config {
             file: Some(shown.to_path_buf()),
             segments: raw
                 .segments
-                .unwrap_or_else(|| vec![PathBuf::from("segments")])
+                .map_or_else(|| vec![PathBuf::from("segments")], Paths::into_vec)
                 .into_iter()
                 .map(resolve)
                 .collect(),

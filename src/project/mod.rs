@@ -9,6 +9,7 @@
 //! diagnostic.
 
 mod config;
+mod context;
 mod files;
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ pub use config::{Config, FILE_NAME, parse_date};
 
 use crate::check::{self, ir::Program};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 use crate::{lint, syntax};
 
 /// Why a project could not be read (exit code 2).
@@ -58,6 +59,13 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// The checked program, present exactly when there is no error.
     pub program: Option<Program>,
+    /// The paths the command was given (empty: the project's `segments`), for
+    /// hints that name them (`run segmint check PATHS to see them`).
+    pub given: Vec<PathBuf>,
+    /// Files read only for what they define: the rest of the project when
+    /// [`compile_in_project`] was given files inside it. Their warnings are left
+    /// out; their errors are kept, as they stop the check.
+    pub context: Vec<FileId>,
 }
 
 impl Compiled {
@@ -78,20 +86,50 @@ pub fn paths_or_default(given: &[PathBuf], config: &Config) -> Vec<PathBuf> {
     }
 }
 
-/// Reads, parses, checks and lints every `.seg` file under `paths`.
-pub fn compile(paths: &[PathBuf], config: &Config) -> Result<Compiled, ProjectError> {
-    let files = files::collect(paths)?;
+/// Reads, parses, checks and lints every `.seg` file under `given` (empty: the
+/// project's `segments` paths).
+pub fn compile(given: &[PathBuf], config: &Config) -> Result<Compiled, ProjectError> {
+    let paths = paths_or_default(given, config);
+    let files = files::collect(&paths)?;
     if files.is_empty() {
-        return Err(ProjectError::NoSegmentFiles(paths.to_vec()));
+        return Err(ProjectError::NoSegmentFiles(paths));
     }
-    let (sources, mut diagnostics) = load(&files)?;
+    let mut compiled = compile_files(&files, config)?;
+    compiled.given = given.to_vec();
+    context::explain_missing_schema(&mut compiled, &files, config);
+    Ok(compiled)
+}
+
+/// Like [`compile`], but when `given` names files inside the project's `segments`
+/// folders, the rest of the project is read too, so that the named files see the
+/// project's schema, event tables and segments (as ruff checks one file under its
+/// project's settings). Only the named files are reported on: warnings in the
+/// other files are left out.
+pub fn compile_in_project(given: &[PathBuf], config: &Config) -> Result<Compiled, ProjectError> {
+    let named = files::collect(given)?;
+    let others = context::other_project_files(&named, config);
+    if given.is_empty() || others.is_empty() {
+        return compile(given, config);
+    }
+    let mut all = named;
+    all.extend(others.iter().cloned());
+    all.sort();
+    let mut compiled = compile_files(&all, config)?;
+    compiled.given = given.to_vec();
+    context::mark_context(&mut compiled, &others);
+    Ok(compiled)
+}
+
+/// Loads, parses, checks and lints exactly these files.
+fn compile_files(files: &[PathBuf], config: &Config) -> Result<Compiled, ProjectError> {
+    let (sources, mut diagnostics) = load(files)?;
     let asts = parse_all(&sources, &mut diagnostics);
     // Checking after a syntax error (or an unreadable file) would mostly repeat it:
     // a broken schema block makes every field unknown. Fix the syntax first.
     let program = if diagnostics.has_errors() {
         None
     } else {
-        check_and_lint(&asts, config, &mut diagnostics)
+        check_and_lint(&asts, &sources, config, &mut diagnostics)
     };
     diagnostics.sort();
     let program = if diagnostics.has_errors() {
@@ -103,6 +141,8 @@ pub fn compile(paths: &[PathBuf], config: &Config) -> Result<Compiled, ProjectEr
         sources,
         diagnostics: diagnostics.into_vec(),
         program,
+        given: Vec::new(),
+        context: Vec::new(),
     })
 }
 
@@ -148,6 +188,7 @@ fn parse_all(sources: &Sources, diagnostics: &mut Diagnostics) -> Vec<syntax::as
 
 fn check_and_lint(
     asts: &[syntax::ast::File],
+    sources: &Sources,
     config: &Config,
     diagnostics: &mut Diagnostics,
 ) -> Option<Program> {
@@ -155,6 +196,6 @@ fn check_and_lint(
     if diagnostics.has_errors() {
         return None;
     }
-    lint::run(&program, &config.lint, diagnostics);
+    lint::run(&program, sources, &config.lint, diagnostics);
     Some(program)
 }

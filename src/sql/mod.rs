@@ -260,12 +260,9 @@ fn conditions(program: &Program) -> Vec<&Expr> {
 }
 
 fn check_names(program: &Program, options: &SqlOptions) -> Result<(), SqlError> {
-    if let Some(unknown) = options
-        .segments
-        .iter()
-        .flatten()
-        .find(|n| program.segment_named(n).is_none())
-    {
+    if let Some(unknown) = options.segments.iter().flatten().find(|n| {
+        program.segment_named(n).is_none() && !program.tiers.iter().any(|t| &t.name == *n)
+    }) {
         return Err(SqlError::UnknownSegment(unknown.clone()));
     }
     if let Some(unknown) = options
@@ -400,7 +397,19 @@ fn assemble(program: &Program, options: &SqlOptions, ctes: &[Cte]) -> String {
             columns.push(d.ident(&segment.name));
         }
     }
-    columns.extend(program.tiers.iter().map(|t| d.ident(&t.name)));
+    // as `eval --segment` writes: only the tiers blocks named, when names are given
+    columns.extend(
+        program
+            .tiers
+            .iter()
+            .filter(|t| {
+                options
+                    .segments
+                    .as_ref()
+                    .is_none_or(|names| names.contains(&t.name))
+            })
+            .map(|t| d.ident(&t.name)),
+    );
     let mut sql = String::from("WITH\n");
     for (i, (name, body)) in ctes.iter().enumerate() {
         let comma = if i + 1 < ctes.len() { "," } else { "" };

@@ -11,6 +11,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::source::{SourceFile, Span};
 use crate::syntax::grammar::Rule;
+use crate::syntax::misplaced;
 use crate::syntax::slips::{self, Slip};
 
 /// Every word with a meaning somewhere in the language.
@@ -70,7 +71,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// The words that can never be names (the grammar's `reserved` rule).
-const RESERVED: &[&str] = &[
+pub(super) const RESERVED: &[&str] = &[
     "and",
     "or",
     "not",
@@ -151,6 +152,7 @@ fn slip(text: &str, pos: usize, chunk: &str, found: &str, positives: &[Rule]) ->
     }
     slips::find(text, pos)
         .or_else(|| upper_case_keyword(text, pos, found))
+        .or_else(|| misplaced::find(text, pos, found, chunk))
         .or_else(|| unfinished_condition(text, pos, positives))
         .or_else(|| unclosed_block(pos, chunk, found, positives))
 }

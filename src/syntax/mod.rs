@@ -10,6 +10,7 @@ pub mod ast;
 mod error;
 mod expr;
 mod grammar;
+mod misplaced;
 mod parser;
 mod scan;
 mod slips;
@@ -21,4 +22,10 @@ use crate::source::SourceFile;
 /// whatever could be parsed (possibly nothing).
 pub fn parse(file: &SourceFile, diagnostics: &mut Diagnostics) -> ast::File {
     parser::parse_file(file, diagnostics)
+}
+
+/// Whether a word can never be a name (a keyword such as `where`, `and`, `key`):
+/// a column so named cannot be declared.
+pub fn is_reserved(word: &str) -> bool {
+    error::RESERVED.contains(&word)
 }

@@ -17,6 +17,8 @@ mod warnings;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use chrono::NaiveDate;
+
 use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -61,6 +63,8 @@ pub struct DataFile {
     key: Option<FieldId>,
     reader: Reader,
     warnings: Mutex<Warnings>,
+    /// The as-of date dates and timestamps are checked against, if any.
+    as_of: Option<NaiveDate>,
 }
 
 impl DataFile {
@@ -93,6 +97,7 @@ impl DataFile {
             key: Some(schema.key),
             reader,
             warnings: Mutex::new(Warnings::default()),
+            as_of: None,
         })
     }
 
@@ -104,18 +109,29 @@ impl DataFile {
         Ok(file)
     }
 
+    /// Warns (see [`DataFile::warnings`]) about date and timestamp values after
+    /// `as_of` in the columns read: a customer table is a snapshot, and one newer
+    /// than the as-of date mixes two dates. Not for event tables, whose later
+    /// events are simply invisible.
+    pub fn check_as_of(&mut self, as_of: NaiveDate) {
+        self.as_of = Some(as_of);
+    }
+
     /// The file as given to [`DataFile::open`].
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Warnings found while reading, one sentence each, in schema order: values
-    /// outside an enum, missing values in a field not marked `?`. A column counts
+    /// outside an enum, missing values in a field not marked `?`, dates after the
+    /// as-of date ([`DataFile::check_as_of`]). A column counts
     /// once its first complete pass is done, however many passes follow.
     pub fn warnings(&self) -> Vec<String> {
         match self.warnings.lock() {
-            Ok(w) => w.messages(&self.path, &self.columns),
-            Err(poisoned) => poisoned.into_inner().messages(&self.path, &self.columns),
+            Ok(w) => w.messages(&self.path, &self.columns, self.as_of),
+            Err(poisoned) => poisoned
+                .into_inner()
+                .messages(&self.path, &self.columns, self.as_of),
         }
     }
 
@@ -218,7 +234,8 @@ impl Normalised<'_> {
             if Some(*id) == self.file.key {
                 check_key(self.file, self.rows_before, column, array.as_ref())?;
             }
-            tally.add(column, array.as_ref());
+            let as_of = self.file.as_of.map(crate::plan::dates::days_of);
+            tally.add(column, array.as_ref(), as_of);
             fields.push(Field::new(&column.name, array.data_type().clone(), true));
             columns.push(array);
         }

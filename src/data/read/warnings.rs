@@ -1,4 +1,6 @@
-//! Data warnings: values outside an enum, missing values in a field not marked `?`.
+//! Data warnings: values outside an enum, missing values in a field not marked `?`,
+//! dates and timestamps after the as-of date (the snapshot is newer than the day
+//! asked about).
 //!
 //! Neither stops a run. Enum values outside the list are kept as they are (a
 //! segment testing `status = "vip"` would not compile, so they simply match no
@@ -10,7 +12,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use arrow::array::{Array, AsArray};
-use arrow::datatypes::Int32Type;
+use arrow::datatypes::{Date32Type, Int32Type, TimestampMicrosecondType};
+use chrono::NaiveDate;
 
 use super::Column;
 use crate::check::ir::{FieldId, Type};
@@ -21,17 +24,43 @@ pub(crate) struct ColumnTally {
     outside: u64,
     example: Option<String>,
     missing: u64,
+    /// Values whose (UTC) date is after the as-of date, and the latest such date
+    /// (days since the epoch).
+    after_as_of: u64,
+    latest: Option<i32>,
 }
 
 impl ColumnTally {
-    /// Counts a canonical batch column.
-    pub(crate) fn add(&mut self, column: &Column, array: &dyn Array) {
+    /// Counts a canonical batch column; `as_of` (days since the epoch), when
+    /// given, is the day dates and timestamps should not be after.
+    pub(crate) fn add(&mut self, column: &Column, array: &dyn Array, as_of: Option<i32>) {
         if !column.nullable {
             self.missing += array.null_count() as u64;
         }
         if let Type::Enum(values) = &column.ty {
             self.add_outside(values, array);
         }
+        if let Some(as_of) = as_of {
+            self.add_after(array, as_of);
+        }
+    }
+
+    /// Dates (or timestamps' UTC dates) after the as-of day.
+    fn add_after(&mut self, array: &dyn Array, as_of: i32) {
+        let days: Vec<i32> = if let Some(dates) = array.as_primitive_opt::<Date32Type>() {
+            dates.iter().flatten().filter(|d| *d > as_of).collect()
+        } else if let Some(times) = array.as_primitive_opt::<TimestampMicrosecondType>() {
+            times
+                .iter()
+                .flatten()
+                .map(crate::plan::dates::day_of_micros)
+                .filter(|d| *d > as_of)
+                .collect()
+        } else {
+            return;
+        };
+        self.after_as_of += days.len() as u64;
+        self.latest = days.into_iter().chain(self.latest).max();
     }
 
     fn add_outside(&mut self, values: &[String], array: &dyn Array) {
@@ -83,7 +112,12 @@ impl Warnings {
     }
 
     /// One sentence per finding, in schema order.
-    pub(crate) fn messages(&self, path: &Path, columns: &[Column]) -> Vec<String> {
+    pub(crate) fn messages(
+        &self,
+        path: &Path,
+        columns: &[Column],
+        as_of: Option<NaiveDate>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         for (id, tally) in &self.columns {
             let Some(column) = columns.get(id.0 as usize) else {
@@ -98,6 +132,9 @@ impl Warnings {
                     tally.example.as_deref().unwrap_or_default(),
                 ));
             }
+            if tally.after_as_of > 0 {
+                out.push(after_as_of(path, column, tally, as_of));
+            }
             if tally.missing > 0 {
                 out.push(format!(
                     "{}: column `{}` is not marked `?` in the schema but has {}; they are treated as missing",
@@ -109,6 +146,27 @@ impl Warnings {
         }
         out
     }
+}
+
+/// `customers.parquet: column `last_order_at` has 12 values after the as-of date …`
+fn after_as_of(
+    path: &Path,
+    column: &Column,
+    tally: &ColumnTally,
+    as_of: Option<NaiveDate>,
+) -> String {
+    let latest = tally
+        .latest
+        .and_then(crate::plan::dates::date_of_days)
+        .map(|d| format!(" (up to {d})"))
+        .unwrap_or_default();
+    let as_of = as_of.map(|d| format!(" {d}")).unwrap_or_default();
+    format!(
+        "{}: column `{}` has {} after the as-of date{as_of}{latest}: the file is newer than the as-of date, so results mix two dates; use that day's file (`data` in segmint.toml can name it with `{{as_of}}`)",
+        path.display(),
+        column.name,
+        plural(tally.after_as_of, "value"),
+    )
 }
 
 fn plural(n: u64, noun: &str) -> String {

@@ -11,6 +11,7 @@
 
 mod scores;
 mod sorted;
+mod ties;
 
 use arrow::array::{Array, ArrayRef};
 use arrow::buffer::BooleanBuffer;
@@ -24,6 +25,7 @@ use crate::check::ir::{FieldId, RankScore, Side};
 use crate::data::BatchSource;
 use crate::plan::{AggregateId, Fraction, Node, NodeId, Plan, StatId};
 use sorted::{Collector, Sorted, Uses};
+pub use ties::UnevenScores;
 
 type Result<T> = std::result::Result<T, ArrowError>;
 
@@ -94,6 +96,28 @@ impl Population {
     /// [`crate::check::ir::Program::events`]; empty without aggregates).
     pub fn events_left_out(&self) -> &[u64] {
         &self.left_out
+    }
+
+    /// The quintiles and deciles of `plan` whose scores ties make uneven (a score
+    /// with nobody, or with at least twice its share), once per expression.
+    pub fn uneven_scores(&self, plan: &Plan) -> Vec<UnevenScores> {
+        let mut seen = Vec::new();
+        let mut found = Vec::new();
+        for node in plan.nodes() {
+            let Node::Rank { score, value, stat } = node else {
+                continue;
+            };
+            if seen.contains(&(*stat, *score)) {
+                continue;
+            }
+            seen.push((*stat, *score));
+            let Ok(sorted) = self.sorted(*stat) else {
+                continue;
+            };
+            let expression = format!("{}({})", score.as_str(), plan.value_text(*value));
+            found.extend(ties::uneven(sorted, *score, expression));
+        }
+        found
     }
 
     /// Rows `offset..offset + len` of an aggregate.
