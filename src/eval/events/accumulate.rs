@@ -300,23 +300,21 @@ pub(crate) fn grouped(
 ) -> Vec<ArrayRef> {
     use rayon::prelude::*;
     let (layouts, stride) = layouts_of(aggregates);
-    let parts: Vec<Vec<Output>> = blocks
-        .par_iter()
-        .map(|block| grouped_block(&layouts, stride, block, start))
-        .collect();
-    let mut parts = parts.into_iter();
-    let Some(mut first) = parts.next() else {
-        return layouts
-            .iter()
-            .map(|l| Output::new(&l.kind, 0).into_array())
-            .collect();
-    };
-    for part in parts {
-        for (a, b) in first.iter_mut().zip(part) {
-            a.append(b);
+    let sizes: Vec<usize> = blocks.iter().map(EventBlock::rows).collect();
+    let rows = sizes.iter().sum();
+    // whole columns allocated once, each block writing its own rows of them
+    let mut outputs: Vec<Output> = layouts.iter().map(|l| Output::new(&l.kind, rows)).collect();
+    let mut per_block: Vec<Vec<Slots<'_>>> = blocks.iter().map(|_| Vec::new()).collect();
+    for output in &mut outputs {
+        for (slots, block) in output.split(&sizes).into_iter().zip(per_block.iter_mut()) {
+            block.push(slots);
         }
     }
-    first.into_iter().map(Output::into_array).collect()
+    blocks
+        .par_iter()
+        .zip(per_block.into_par_iter())
+        .for_each(|(block, mut slots)| grouped_block(&layouts, stride, block, start, &mut slots));
+    outputs.into_iter().map(Output::into_array).collect()
 }
 
 /// Local row `k`'s events: `offsets[k]..offsets[k + 1]`.
@@ -329,9 +327,9 @@ fn grouped_block(
     stride: usize,
     block: &EventBlock<'_>,
     start: Option<&Start<'_>>,
-) -> Vec<Output> {
+    outputs: &mut [Slots<'_>],
+) {
     let len = block.rows();
-    let mut outputs: Vec<Output> = layouts.iter().map(|l| Output::new(&l.kind, len)).collect();
     let mut record = vec![0u64; stride];
     let no_slots = Vec::new();
     let slots = start.map_or(&no_slots, |s| &s.slots);
@@ -378,7 +376,6 @@ fn grouped_block(
             output.set(k, layout, |w| record.get(w).copied().unwrap_or(0));
         }
     }
-    outputs
 }
 
 impl States {
@@ -492,6 +489,84 @@ impl Output {
 
     /// Row `row`'s value, from its record's words (`word(w)`).
     fn set(&mut self, row: usize, layout: &Layout, word: impl Fn(usize) -> u64) {
+        self.slots().set(row, layout, word);
+    }
+
+    /// The whole column as slots to write.
+    fn slots(&mut self) -> Slots<'_> {
+        match self {
+            Output::Bool(values) => Slots::Bool(values),
+            Output::Int(values, ok) => Slots::Int(values, ok),
+            Output::Timestamp(values, ok) => Slots::Int(values, ok),
+            Output::Date(values, ok) => Slots::Date(values, ok),
+            Output::Float(values, ok) => Slots::Float(values, ok),
+        }
+    }
+
+    /// The column cut into consecutive runs of `sizes` rows, each writable on
+    /// its own (by another thread).
+    fn split(&mut self, sizes: &[usize]) -> Vec<Slots<'_>> {
+        let mut rest = self.slots();
+        let mut out = Vec::with_capacity(sizes.len());
+        for &size in sizes {
+            let (head, tail) = rest.split_at(size);
+            out.push(head);
+            rest = tail;
+        }
+        out
+    }
+
+    fn into_array(self) -> ArrayRef {
+        match self {
+            Output::Bool(values) => Arc::new(BooleanArray::from(values)),
+            Output::Int(values, ok) => Arc::new(Int64Array::new(values.into(), nulls_of(&ok))),
+            Output::Date(values, ok) => Arc::new(Date32Array::new(values.into(), nulls_of(&ok))),
+            Output::Timestamp(values, ok) => {
+                Arc::new(TimestampMicrosecondArray::new(values.into(), nulls_of(&ok)))
+            }
+            Output::Float(values, ok) => Arc::new(Float64Array::new(values.into(), nulls_of(&ok))),
+        }
+    }
+}
+
+/// Rows of an [`Output`] to write: its value and validity slices.
+enum Slots<'a> {
+    Bool(&'a mut [bool]),
+    /// Ints and timestamps.
+    Int(&'a mut [i64], &'a mut [bool]),
+    Date(&'a mut [i32], &'a mut [bool]),
+    Float(&'a mut [f64], &'a mut [bool]),
+}
+
+impl<'a> Slots<'a> {
+    /// The first `rows` rows and the rest (fewer when there are fewer).
+    fn split_at(self, rows: usize) -> (Slots<'a>, Slots<'a>) {
+        fn cut<T>(values: &mut [T], rows: usize) -> (&mut [T], &mut [T]) {
+            let at = rows.min(values.len());
+            values.split_at_mut(at)
+        }
+        match self {
+            Slots::Bool(v) => {
+                let (a, b) = cut(v, rows);
+                (Slots::Bool(a), Slots::Bool(b))
+            }
+            Slots::Int(v, ok) => {
+                let ((a, b), (x, y)) = (cut(v, rows), cut(ok, rows));
+                (Slots::Int(a, x), Slots::Int(b, y))
+            }
+            Slots::Date(v, ok) => {
+                let ((a, b), (x, y)) = (cut(v, rows), cut(ok, rows));
+                (Slots::Date(a, x), Slots::Date(b, y))
+            }
+            Slots::Float(v, ok) => {
+                let ((a, b), (x, y)) = (cut(v, rows), cut(ok, rows));
+                (Slots::Float(a, x), Slots::Float(b, y))
+            }
+        }
+    }
+
+    /// Row `row`'s value, from its record's words (`word(w)`).
+    fn set(&mut self, row: usize, layout: &Layout, word: impl Fn(usize) -> u64) {
         let w = layout.word;
         let flagged = word(layout.flag.0) & layout.flag.1 != 0;
         let (value, valid): (Value, bool) = match layout.kind {
@@ -511,54 +586,21 @@ impl Output {
             Kind::ExtremeInt { .. } => (Value::Int(word(w) as i64), flagged),
         };
         match (self, value) {
-            (Output::Bool(values), Value::Bool(b)) => store(values, row, b),
-            (Output::Float(values, ok), Value::Float(f)) => {
+            (Slots::Bool(values), Value::Bool(b)) => store(values, row, b),
+            (Slots::Float(values, ok), Value::Float(f)) => {
                 // NaN (`inf - inf`) is missing; `-0.0` is `0.0`
                 store(values, row, f + 0.0);
                 store(ok, row, valid && !f.is_nan());
             }
-            (Output::Date(values, ok), Value::Int(v)) => {
+            (Slots::Date(values, ok), Value::Int(v)) => {
                 store(values, row, i32::try_from(v).unwrap_or_default());
                 store(ok, row, valid);
             }
-            (Output::Int(values, ok) | Output::Timestamp(values, ok), Value::Int(v)) => {
+            (Slots::Int(values, ok), Value::Int(v)) => {
                 store(values, row, v);
                 store(ok, row, valid);
             }
             _ => {}
-        }
-    }
-
-    /// `other`'s rows after this one's.
-    fn append(&mut self, other: Output) {
-        match (self, other) {
-            (Output::Bool(a), Output::Bool(b)) => a.extend(b),
-            (Output::Int(a, x), Output::Int(b, y))
-            | (Output::Timestamp(a, x), Output::Timestamp(b, y)) => {
-                a.extend(b);
-                x.extend(y);
-            }
-            (Output::Date(a, x), Output::Date(b, y)) => {
-                a.extend(b);
-                x.extend(y);
-            }
-            (Output::Float(a, x), Output::Float(b, y)) => {
-                a.extend(b);
-                x.extend(y);
-            }
-            _ => {}
-        }
-    }
-
-    fn into_array(self) -> ArrayRef {
-        match self {
-            Output::Bool(values) => Arc::new(BooleanArray::from(values)),
-            Output::Int(values, ok) => Arc::new(Int64Array::new(values.into(), nulls_of(&ok))),
-            Output::Date(values, ok) => Arc::new(Date32Array::new(values.into(), nulls_of(&ok))),
-            Output::Timestamp(values, ok) => {
-                Arc::new(TimestampMicrosecondArray::new(values.into(), nulls_of(&ok)))
-            }
-            Output::Float(values, ok) => Arc::new(Float64Array::new(values.into(), nulls_of(&ok))),
         }
     }
 }
