@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use arrow::array::BooleanBufferBuilder;
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::error::ArrowError;
@@ -103,6 +104,19 @@ struct GroupedBlock {
 /// rows (an event of a duplicated key in the block of each of its rows).
 struct Kept {
     blocks: Vec<Block>,
+    /// Events a block is expected to hold at most (its share of the table's
+    /// rows, with a margin): each block's vectors are reserved that large up
+    /// front. Memory that is reserved but never written is not resident, and
+    /// no vector is copied as it grows.
+    expected: usize,
+}
+
+/// A block's share of an event table's rows, with a quarter more for skew.
+fn expected_per_block(events: Option<u64>, customers: usize) -> usize {
+    let blocks = customers.div_ceil(BLOCK_ROWS).max(1) as u64;
+    events.map_or(0, |e| {
+        usize::try_from(e / blocks + e / blocks / 4).unwrap_or(0)
+    })
 }
 
 /// Rows per block (a power of two): a block is grouped on its own, so grouping
@@ -115,9 +129,30 @@ struct Block {
     /// Each event's row within the block.
     rows: Vec<u16>,
     times: Vec<i64>,
-    /// Per measure: raw values (an `i64`, or an `f64`'s bits) and validity.
-    measures: Vec<(Vec<u64>, Vec<bool>)>,
-    masks: Vec<Vec<bool>>,
+    /// Per measure: raw values (an `i64`, or an `f64`'s bits) and validity
+    /// (a bit per event).
+    measures: Vec<(Vec<u64>, BooleanBufferBuilder)>,
+    /// Per filter: a bit per event.
+    masks: Vec<BooleanBufferBuilder>,
+}
+
+impl Block {
+    /// Room for `events` events of `measures` measures and `masks` filters.
+    fn reserve(&mut self, events: usize, measures: usize, masks: usize) {
+        self.rows.reserve_exact(events);
+        self.times.reserve_exact(events);
+        self.measures = (0..measures)
+            .map(|_| {
+                (
+                    Vec::with_capacity(events),
+                    BooleanBufferBuilder::new(events),
+                )
+            })
+            .collect();
+        self.masks = (0..masks)
+            .map(|_| BooleanBufferBuilder::new(events))
+            .collect();
+    }
 }
 
 impl History {
@@ -222,14 +257,17 @@ impl TableScan {
                 .map(spec_of)
                 .collect();
             let refs: Vec<&Aggregate> = specs.iter().collect();
-            States::new(&refs, index.rows())
+            States::packed(&refs, index.rows())
         });
         let base_lane_keys: Vec<&LaneKey> = base_keys
             .iter()
             .filter_map(|k| lanes.keys.get(*k))
             .collect();
         let keep = lanes.kept_times(base.is_some());
-        let mut kept = Kept { blocks: Vec::new() };
+        let mut kept = Kept {
+            blocks: Vec::new(),
+            expected: expected_per_block(source.row_count(), index.rows()),
+        };
 
         on_step(Step::Started {
             what: scan.name(),
@@ -409,14 +447,21 @@ impl Kept {
                 if self.blocks.len() <= b {
                     self.blocks.resize_with(b + 1, Block::default);
                 }
+                let expected = self.expected;
                 let Some(block) = self.blocks.get_mut(b) else {
                     return;
                 };
+                if block.rows.capacity() == 0 && expected > 0 {
+                    block.reserve(expected, inputs.len(), masks.len());
+                }
                 if block.measures.len() < inputs.len() {
-                    block.measures = inputs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+                    block.measures = inputs
+                        .iter()
+                        .map(|_| (Vec::new(), BooleanBufferBuilder::new(0)))
+                        .collect();
                 }
                 if block.masks.len() < masks.len() {
-                    block.masks = masks.iter().map(|_| Vec::new()).collect();
+                    block.masks = masks.iter().map(|_| BooleanBufferBuilder::new(0)).collect();
                 }
                 block.rows.push((r & (BLOCK_ROWS - 1)) as u16);
                 block.times.push(time);
@@ -430,10 +475,10 @@ impl Kept {
                         }
                     };
                     values.push(value);
-                    valid.push(present);
+                    valid.append(present);
                 }
                 for (bits, mask) in block.masks.iter_mut().zip(masks) {
-                    bits.push(mask.value(i));
+                    bits.append(mask.value(i));
                 }
             });
         }
@@ -498,11 +543,12 @@ fn group_block(
             }
         }
     };
-    let scatter_bool = |from: &[bool], to: &mut Vec<bool>| {
+    let scatter_bool = |from: Option<&BooleanBufferBuilder>, to: &mut Vec<bool>| {
         to.resize(events, false);
-        for (&at, &value) in place.iter().zip(from) {
+        let Some(from) = from else { return };
+        for (j, &at) in place.iter().enumerate().take(from.len()) {
             if let Some(slot) = to.get_mut(at) {
-                *slot = value;
+                *slot = from.get_bit(j);
             }
         }
     };
@@ -518,7 +564,7 @@ fn group_block(
         let (from_values, from_valid) = block
             .measures
             .get(m)
-            .map_or((&[][..], &[][..]), |(v, ok)| (v.as_slice(), ok.as_slice()));
+            .map_or((&[][..], None), |(v, ok)| (v.as_slice(), Some(ok)));
         let mut v = Vec::new();
         scatter(from_values, &mut v);
         values.push(v);
@@ -528,7 +574,7 @@ fn group_block(
     }
     let mut bits: Vec<Vec<bool>> = Vec::with_capacity(masks);
     for k in 0..masks {
-        let from = block.masks.get(k).map_or(&[][..], |m| m.as_slice());
+        let from = block.masks.get(k);
         let mut b = Vec::new();
         scatter_bool(from, &mut b);
         bits.push(b);
