@@ -67,6 +67,7 @@ pub mod expect;
 pub mod lint;
 pub mod plan;
 pub mod project;
+pub mod run;
 pub mod source;
 pub mod sql;
 pub mod stats;

@@ -9,16 +9,17 @@
 
 mod backtest;
 mod check;
+mod counts;
 mod eval;
 mod explain;
 mod init;
+mod input;
 mod keys;
 pub mod output;
 mod overlap;
 mod progress;
 mod sample;
 mod schema;
-mod scope;
 mod sql;
 mod stats;
 mod test;
@@ -112,6 +113,9 @@ pub enum RunError {
     /// Evaluation stopped (unreadable data, an output that cannot be written).
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// A run over data could not go on (an event file missing, data not fitting).
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
     /// The segments cannot be written as SQL for the chosen engine.
     #[error(transparent)]
     Sql(#[from] crate::sql::SqlError),

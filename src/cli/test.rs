@@ -11,12 +11,14 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, Wanted, prepare};
+use super::input::Input;
 use super::output::{Align, Table, percent};
 use super::{Context, ExitStatus, RunError};
 use crate::diagnostic::render::Location;
 use crate::expect::{self, Kind, Lift, Measured, Outcome};
+use crate::run::{Run, Selection};
 use crate::source::Sources;
+use crate::stats::Layout;
 
 /// Arguments of `segmint test`.
 #[derive(Debug, clap::Args)]
@@ -48,15 +50,15 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let wanted = Wanted {
-        segments: program.segments.iter().map(|s| s.name.clone()).collect(),
-        measures: expect::lift_measures(&program, &|_| true),
-        ..Wanted::default()
-    };
-    let prepared = prepare(&program, &config, &args.input, wanted)?;
-    let as_of = prepared.plan.as_of();
-    let counter = super::stats::counter(&program, &prepared.plan, true, None);
-    let stats = super::stats::count(prepared, counter, context)?;
+    let mut options = args
+        .input
+        .options(&program, &config, Selection::every_segment(&program))?;
+    options.measures = expect::lift_measures(&program, &|_| true);
+    options.key = false;
+    let run = Run::open(&program, &options)?;
+    let as_of = run.plan.as_of();
+    let layout = Layout::of_plan(&program, &run.plan, true, None);
+    let stats = super::input::count(&run, layout, context)?;
     let outcomes = expect::measure(&program, &stats);
     let mut report = Report::new(&outcomes, &sources, stats.rows, as_of);
     report.mark_paused(&program);
