@@ -62,6 +62,7 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod expect;
 pub mod lint;

@@ -10,6 +10,8 @@
 mod backtest;
 mod check;
 mod counts;
+mod diff;
+mod diff_report;
 mod eval;
 mod explain;
 mod init;
@@ -65,6 +67,8 @@ enum Command {
     Stats(stats::Args),
     /// Check every `expect` line against the data.
     Test(test::Args),
+    /// Compare with a base version of the rules, or two data snapshots: who enters and exits.
+    Diff(diff::Args),
     /// Evaluate segments and expectations at a series of past as-of dates.
     Backtest(backtest::Args),
     /// Write a generated sample customer table.
@@ -176,6 +180,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
         Command::Test(args) => test::run(args, context),
+        Command::Diff(args) => diff::run(args, context),
         Command::Backtest(args) => backtest::run(args, context),
         Command::Sample(args) => sample::run(args, context),
         Command::Sql(args) => sql::run(args, context),
