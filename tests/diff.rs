@@ -508,3 +508,85 @@ fn snapshots_with_different_columns_exit_2() {
         repo.segmint(&["diff", "--before-data", "narrow.csv", "--data", "newer.csv"])
     );
 }
+
+// ----- CI report ------------------------------------------------------------
+
+/// The ```sh block of docs/ci.md's "Plain shell" section.
+fn ci_script() -> String {
+    let doc = include_str!("../docs/ci.md");
+    let section = doc.split("## Plain shell").nth(1).unwrap();
+    let block = section.split("```sh\n").nth(1).unwrap();
+    block.split("```").next().unwrap().to_string()
+}
+
+#[test]
+fn the_shell_ci_script_of_the_docs_reports_a_real_rule_change() {
+    let repo = Repo::two_versions(false);
+    repo.git(&["switch", "-q", "-c", "change"]);
+    repo.commit("widen recent to 45 days");
+    repo.write(
+        "segments/warn.seg",
+        "segment lapsed_or_missing {\n  where not (last_order_at within last 90 days)\n}\n",
+    );
+    repo.commit("a segment with a warning");
+    repo.write("report.sh", &ci_script());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_segmint"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new("sh")
+        .arg("report.sh")
+        .current_dir(&repo.root)
+        .env("PATH", path)
+        .env("BASE", "main")
+        .env("MAX_CHANGE", "30")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = std::fs::read_to_string(repo.root.join("segmint-report.md")).unwrap();
+    // `recent` now fails `size <= 40%` and moves 50%: the script fails
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.starts_with("### segmint check\n"), "{report}");
+    assert!(report.contains("| FAIL   | recent"), "{report}");
+    assert!(
+        report.contains("### segmint diff against `main`"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "changed `last_order_at within last 30 days` → `last_order_at within last 45 days`"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("**Expectations newly failing**\n- recent: `size <= 40%`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("**New warnings**\n- `segments/warn.seg:2:9` not_over_nullable"),
+        "{report}"
+    );
+    let junit = std::fs::read_to_string(repo.root.join("segmint-junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<failure message="measured 3 of 6 (50.0%)"/>"#),
+        "{junit}"
+    );
+}
+
+#[test]
+fn check_as_markdown() {
+    let repo = Repo::two_versions(false);
+    repo.write(
+        "segments/warn.seg",
+        "segment lapsed_or_missing {\n  where not (last_order_at within last 90 days)\n}\n",
+    );
+    snapshot!(repo, repo.segmint(&["check", "--format", "markdown"]));
+}
+
+#[test]
+fn test_as_junit() {
+    let repo = Repo::two_versions(false);
+    snapshot!(repo, repo.segmint(&["test", "--format", "junit"]));
+}

@@ -89,19 +89,22 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     }
     let (config, compiled) = super::compile(&args.paths, context)?;
     let sources = compiled.sources.clone();
+    let head_diagnostics = compiled.diagnostics.clone();
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
     match &args.base {
         Some(rev) => {
             let base = base::compile_base(rev, &args.paths, &config, &context.cwd)?;
+            let warnings =
+                crate::diff::new_warnings(&base.diagnostics, &head_diagnostics, &sources);
             let Some(base) = base_or_report(base, rev, context)? else {
                 return Err(RunError::Usage(format!(
                     "the base version ({rev}) does not compile, so there is nothing to compare with"
                 )));
             };
             let head = Version { program, sources };
-            rules(&args, &config, base, head, context)
+            rules(&args, &config, (base, head, warnings), context)
         }
         None => data(&args, &config, &program, context),
     }
@@ -135,8 +138,7 @@ fn base_or_report(
 fn rules(
     args: &Args,
     config: &crate::project::Config,
-    base: Version,
-    head: Version,
+    (base, head, new_warnings): (Version, Version, Vec<crate::diff::NewWarning>),
     context: &mut Context<'_>,
 ) -> Result<ExitStatus, RunError> {
     let diff = RuleDiff::new(base, head);
@@ -177,7 +179,8 @@ fn rules(
         writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
     }
     let outcomes = expect::measure(program, &counter.finish());
-    let report = diff.report(&moves, &outcomes);
+    let mut report = diff.report(&moves, &outcomes);
+    report.new_warnings = new_warnings;
     let heading = Heading {
         against: args.base.clone().unwrap_or_default(),
         as_of: run.plan.as_of(),

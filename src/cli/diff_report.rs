@@ -97,6 +97,7 @@ fn write_text(
     }
     write_failures(report, markdown, out)?;
     write_schema_changes(report, markdown, out)?;
+    write_new_warnings(report, markdown, out)?;
     if let Some(share) = max_change {
         let over = report.over(share);
         if !over.is_empty() {
@@ -235,6 +236,26 @@ fn write_schema_changes(report: &Report, markdown: bool, out: &mut dyn Write) ->
     writeln!(out, "\n{title}")?;
     for change in &report.schema_changes {
         writeln!(out, "- {}: {}", change.field, schema_change_words(change))?;
+    }
+    Ok(())
+}
+
+fn write_new_warnings(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
+    if report.new_warnings.is_empty() {
+        return Ok(());
+    }
+    let title = if markdown {
+        "**New warnings**"
+    } else {
+        "new warnings:"
+    };
+    writeln!(out, "\n{title}")?;
+    for warning in &report.new_warnings {
+        writeln!(
+            out,
+            "- `{}` {}: {}",
+            warning.at, warning.code, warning.message
+        )?;
     }
     Ok(())
 }

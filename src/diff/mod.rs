@@ -191,6 +191,7 @@ impl RuleDiff {
             tiers,
             newly_failing: self.newly_failing(outcomes),
             schema_changes: self.combined.changes.clone(),
+            new_warnings: Vec::new(),
         }
     }
 
@@ -343,6 +344,44 @@ pub struct Report {
     pub newly_failing: Vec<NewFailure>,
     /// Fields declared incompatibly by the two versions.
     pub schema_changes: Vec<SchemaChange>,
+    /// Warnings of the head that the base did not have (same code and message).
+    pub new_warnings: Vec<NewWarning>,
+}
+
+/// A lint warning the change brought.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewWarning {
+    /// The diagnostic code.
+    pub code: String,
+    /// The message.
+    pub message: String,
+    /// `file:line:column` in the head.
+    pub at: String,
+}
+
+/// The head's warnings whose code and message the base's warnings do not have.
+pub fn new_warnings(
+    base: &[crate::diagnostic::Diagnostic],
+    head: &[crate::diagnostic::Diagnostic],
+    head_sources: &Sources,
+) -> Vec<NewWarning> {
+    use crate::diagnostic::Severity;
+    let known: Vec<(&str, &str)> = base
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    head.iter()
+        .filter(|d| d.severity() == Severity::Warning)
+        .filter(|d| !known.contains(&(d.code.as_str(), d.message.as_str())))
+        .map(|d| {
+            let at = crate::diagnostic::render::Location::of(head_sources, d.primary.span);
+            NewWarning {
+                code: d.code.as_str().to_string(),
+                message: d.message.clone(),
+                at: format!("{}:{}:{}", at.file, at.line, at.column),
+            }
+        })
+        .collect()
 }
 
 impl Report {
@@ -384,6 +423,7 @@ impl Report {
             tiers,
             newly_failing: Vec::new(),
             schema_changes: Vec::new(),
+            new_warnings: Vec::new(),
         }
     }
 
