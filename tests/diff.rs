@@ -62,6 +62,10 @@ segment old_only {
   where age >= 70
 }
 
+segment young_band {
+  where age_band = \"young\"
+}
+
 tiers age_band {
   young: age < 30
   older: otherwise
@@ -79,6 +83,10 @@ segment adults {
 
 segment new_seg {
   where age < 25
+}
+
+segment young_band {
+  where age_band = \"young\"
 }
 
 tiers age_band {
@@ -241,6 +249,13 @@ fn counts_and_words_against_a_revision_match_the_table_above() {
         report["schema_changes"],
         serde_json::json!([{"field": "customers.score", "base": "int", "head": null}])
     );
+    // same rules, members moved through the changed tiers block
+    let young = segment(&report, "young_band");
+    assert_eq!(
+        (young["status"].as_str(), moves(young)),
+        (Some("unchanged"), [3, 4, 1, 0])
+    );
+    assert_eq!(young["through"], serde_json::json!(["age_band"]));
     let band = &report["tiers"][0];
     assert_eq!(band["labels"][0]["label"], "young");
     assert_eq!(moves(&band["labels"][0]), [3, 4, 1, 0]);
@@ -297,6 +312,7 @@ fn members_file_lists_each_change_once() {
             "c1,new_seg,false,true",
             "c2,age_band,older,young",
             "c2,recent,false,true",
+            "c2,young_band,false,true",
             "c3,old_only,true,false",
             "c4,new_seg,false,true",
             "c5,adults,true,false",
@@ -414,6 +430,7 @@ fn data_snapshots_give_entered_and_exited_events() {
             "c7,adults,entered",
             "c7,age_band=young,entered",
             "c7,recent,entered",
+            "c7,young_band,entered",
             "id,segment,change",
         ]
     );
@@ -440,7 +457,7 @@ fn data_snapshots_as_json_lines() {
         text.contains(r#"{"id":"c4","segment":"recent","change":"entered"}"#),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 6);
+    assert_eq!(text.lines().count(), 7);
 }
 
 #[test]

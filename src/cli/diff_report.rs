@@ -120,7 +120,12 @@ fn write_text(
 fn segment_table(shown: &[&SegmentDiff]) -> Table {
     let mut table = changes_table("segment", true);
     for s in shown {
-        table.row(moves_row(&s.name, Some(s.status), &s.moves, &s.criteria));
+        let mut row = moves_row(&s.name, Some(s.status), &s.moves, &s.criteria);
+        if let (Some(words), false) = (row.last_mut(), s.through.is_empty()) {
+            let names: Vec<String> = s.through.iter().map(|n| format!("`{n}`")).collect();
+            *words = format!("through {}", names.join(", "));
+        }
+        table.row(row);
     }
     table
 }

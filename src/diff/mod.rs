@@ -16,7 +16,7 @@ pub mod snapshots;
 
 use serde::Serialize;
 
-use crate::check::ir::Program;
+use crate::check::ir::{Derived, Program};
 use crate::expect::Outcome;
 use crate::plan::Plan;
 use crate::run::Selection;
@@ -67,6 +67,10 @@ pub struct SegmentDiff {
     pub moves: Moves,
     /// Its criteria's changes.
     pub criteria: Vec<CriterionChange>,
+    /// With the same rules: the changed segments and tiers blocks it refers to
+    /// (directly or not), through which its members moved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub through: Vec<String>,
 }
 
 /// A tier label's moves.
@@ -174,18 +178,35 @@ impl RuleDiff {
 
     /// The report once the counter has seen every row.
     pub fn report(&self, counter: &MoveCounter, outcomes: &[Outcome]) -> Report {
-        let segments = counter
+        let mut segments: Vec<SegmentDiff> = counter
             .segments()
             .iter()
             .zip(&counter.segment_moves)
             .map(|(columns, moves)| self.segment_diff(&columns.name, *moves))
             .collect();
-        let tiers = counter
+        let tiers: Vec<TiersDiff> = counter
             .tiers()
             .iter()
             .zip(&counter.tier_moves)
             .map(|(columns, moves)| self.tiers_diff(columns, moves))
             .collect();
+        let changed: Vec<String> = segments
+            .iter()
+            .filter(|s| s.status != Status::Unchanged)
+            .map(|s| s.name.clone())
+            .chain(
+                tiers
+                    .iter()
+                    .filter(|t| t.status != Status::Unchanged)
+                    .map(|t| t.name.clone()),
+            )
+            .collect();
+        for segment in segments
+            .iter_mut()
+            .filter(|s| s.status == Status::Unchanged)
+        {
+            segment.through = self.changed_references(&segment.name, &changed);
+        }
         Report {
             segments,
             tiers,
@@ -193,6 +214,35 @@ impl RuleDiff {
             schema_changes: self.combined.changes.clone(),
             new_warnings: Vec::new(),
         }
+    }
+
+    /// The changed segments and tiers blocks the head's `name` refers to,
+    /// directly or through others, in the order met.
+    fn changed_references(&self, name: &str, changed: &[String]) -> Vec<String> {
+        let head = &self.head.program;
+        let Some(root) = head.segment_named(name) else {
+            return Vec::new();
+        };
+        let mut seen = vec![Derived::Segment(root)];
+        let mut pending = vec![Derived::Segment(root)];
+        let mut found = Vec::new();
+        while let Some(item) = pending.pop() {
+            for reference in head.conditions(item).iter().flat_map(|c| c.references()) {
+                if seen.contains(&reference) {
+                    continue;
+                }
+                seen.push(reference);
+                pending.push(reference);
+                let name = match reference {
+                    Derived::Segment(id) => &head.segment(id).name,
+                    Derived::Tiers(id) => &head.tier_block(id).name,
+                };
+                if changed.contains(name) {
+                    found.push(name.clone());
+                }
+            }
+        }
+        found
     }
 
     fn segment_diff(&self, name: &str, moves: Moves) -> SegmentDiff {
@@ -223,6 +273,7 @@ impl RuleDiff {
             status,
             moves: if compared { moves } else { Moves::default() },
             criteria,
+            through: Vec::new(),
         }
     }
 
@@ -397,6 +448,7 @@ impl Report {
                 status: Status::Unchanged,
                 moves: *moves,
                 criteria: Vec::new(),
+                through: Vec::new(),
             })
             .collect();
         let tiers = counter
