@@ -6,29 +6,7 @@
 //! customer file and the event files the plan reads ([`Run::open`]), compute the
 //! population pre-pass, evaluate, and collect the warnings the files and the
 //! population gave ([`Run::execute`]). It never prints: progress goes to an
-//! observer, warnings come back as sentences.
-//!
-//! ```
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use segmint::{project, run};
-//! let config = project::Config::discover(std::path::Path::new("."))?;
-//! let program = project::compile(&[], &config)?.program.expect("the example library checks");
-//! let options = run::Options::new(
-//!     chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-//!     "segments/sample/customers.parquet".into(),
-//! )
-//! .with_events(config.events.clone())
-//! .select(run::Selection::Named(vec!["champions".into()]));
-//! let mut members = 0;
-//! run::run(&program, &options, &mut |batch| {
-//!     let column = arrow::array::AsArray::as_boolean(batch.column(1));
-//!     members += column.true_count();
-//!     Ok(())
-//! })?;
-//! assert!(members > 0);
-//! # Ok(())
-//! # }
-//! ```
+//! observer, warnings come back as sentences. See the crate documentation for an example.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -148,12 +148,11 @@ fn rules(
     options.measures = expect::lift_measures(program, &|_| true);
     let run = Run::open(program, &options)?;
     let mut moves = diff.counter(&run.plan);
-    let mut counter = Counter::new(Layout::of_plan(
-        program,
-        &run.plan,
-        needs_overlap(program),
-        None,
-    ));
+    // expectations need segment sizes (overlaps when one names another), not tiers
+    let measured = program.segments.iter().any(|s| !s.expects.is_empty());
+    let mut layout = Layout::of_plan(program, &run.plan, needs_overlap(program), None);
+    layout.tiers.clear();
+    let mut counter = measured.then(|| Counter::new(layout));
     let mut writer = match &args.members {
         Some(path) => {
             let key = run.plan.membership_schema().field(0).clone();
@@ -169,16 +168,21 @@ fn rules(
             *count += changed.num_rows() as u64;
             writer.write(&changed)?;
         }
-        counter
-            .add(&batch)
-            .map_err(|e| EvalError::Output(e.to_string()))
+        match counter.as_mut() {
+            Some(counter) => counter
+                .add(&batch)
+                .map_err(|e| EvalError::Output(e.to_string())),
+            None => Ok(()),
+        }
     })?;
     if let (Some((writer, _, count)), Some(path)) = (writer, &args.members) {
         writer.finish()?;
         let rows = super::output::counted(count, "change");
         writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
     }
-    let outcomes = expect::measure(program, &counter.finish());
+    let outcomes = counter
+        .map(|c| expect::measure(program, &c.finish()))
+        .unwrap_or_default();
     let mut report = diff.report(&moves, &outcomes);
     report.new_warnings = new_warnings;
     let heading = Heading {

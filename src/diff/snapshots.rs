@@ -5,7 +5,7 @@
 //! A key seen twice in one snapshot stops the comparison: counting it twice
 //! would be wrong and picking one silently worse.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -78,7 +78,7 @@ pub struct Before {
     by_key: bool,
     index: HashMap<String, u32>,
     matched: Vec<bool>,
-    seen_after: HashMap<String, ()>,
+    seen_after: HashSet<String>,
     duplicates_after: Vec<String>,
     duplicate_after_count: usize,
 }
@@ -119,7 +119,7 @@ impl Before {
             batch,
             by_key,
             index,
-            seen_after: HashMap::new(),
+            seen_after: HashSet::new(),
             duplicates_after: Vec::new(),
             duplicate_after_count: 0,
         }))
@@ -143,7 +143,7 @@ impl Before {
             keys.iter()
                 .map(|key| {
                     let key = key?;
-                    if self.seen_after.insert(key.to_string(), ()).is_some() {
+                    if !self.seen_after.insert(key.to_string()) {
                         self.duplicate_after_count += 1;
                         if self.duplicates_after.len() < EXAMPLES {
                             self.duplicates_after.push(key.to_string());
