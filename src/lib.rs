@@ -11,6 +11,7 @@
 //! data file ──data::read──▶ RecordBatches            (normalised to canonical Arrow types)
 //! Plan + batches ──eval──▶ Membership               (one boolean column per segment)
 //! Membership ──data::write──▶ csv / parquet / arrow / jsonl
+//! two Programs ──diff::combine──▶ one Program        (both rule versions, one scan)
 //! ```
 //!
 //! `eval::reference` is a row-by-row interpreter of `ir::Program`, the oracle the
@@ -53,6 +54,35 @@
 //! assert_eq!(members, [false, true, false]);
 //! ```
 
+//!
+//! # Running a project over data
+//!
+//! [`run`] does what `segmint eval` does: open the data and the event files the
+//! plan reads, compute the population pre-pass, and hand membership batches to a
+//! sink. Here, the members of one segment of the example library:
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use segmint::{project, run};
+//! let config = project::Config::discover(std::path::Path::new("."))?;
+//! let program = project::compile(&[], &config)?.program.expect("the example library checks");
+//! let options = run::Options::new(
+//!     chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+//!     "segments/sample/customers.parquet".into(),
+//! )
+//! .with_events(config.events.clone())
+//! .select(run::Selection::Named(vec!["champions".into()]));
+//! let mut members = 0;
+//! run::run(&program, &options, &mut |batch| {
+//!     let column = arrow::array::AsArray::as_boolean(batch.column(1));
+//!     members += column.true_count();
+//!     Ok(())
+//! })?;
+//! assert!(members > 0);
+//! # Ok(())
+//! # }
+//! ```
+
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -62,11 +92,13 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod expect;
 pub mod lint;
 pub mod plan;
 pub mod project;
+pub mod run;
 pub mod source;
 pub mod sql;
 pub mod stats;

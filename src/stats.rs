@@ -15,7 +15,9 @@ use arrow::datatypes::{DataType, Float64Type};
 use arrow::record_batch::RecordBatch;
 use serde::Serialize;
 
+use crate::check::ir::{FieldId, Program, Type};
 use crate::eval::definite;
+use crate::plan::{OutputKind, Plan};
 
 /// Which membership column holds what.
 #[derive(Clone, Debug, Default)]
@@ -54,6 +56,86 @@ pub struct ByColumn {
     /// The values in their declared order (enum values, tier labels), shown even
     /// when nobody has them; `None` for free text, listed most frequent first.
     pub values: Option<Vec<String>>,
+}
+
+/// What segments are broken down by (`stats --by NAME`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum By {
+    /// A schema field, carried into the membership table.
+    Field(FieldId),
+    /// A tiers block (already an output column).
+    Tiers(String),
+    /// A segment: its members and the others (an output column).
+    Segment(String),
+}
+
+impl Layout {
+    /// The layout of the membership batches of `plan`: its outputs, then the
+    /// carried field of `by` (if a field), then the measures.
+    pub fn of_plan(program: &Program, plan: &Plan, overlap: bool, by: Option<&By>) -> Layout {
+        let mut layout = Layout {
+            overlap,
+            ..Layout::default()
+        };
+        for (i, output) in plan.outputs().iter().enumerate() {
+            let column = i + 1;
+            match output.kind {
+                OutputKind::Segment(_) => layout.segments.push((output.name.clone(), column)),
+                OutputKind::Tiers(id) => layout.tiers.push(TiersColumn {
+                    name: output.name.clone(),
+                    column,
+                    labels: program
+                        .tier_block(id)
+                        .tiers
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect(),
+                }),
+            }
+        }
+        layout.by = by.and_then(|by| layout.by_column(program, plan, by));
+        let first_measure = 1 + plan.outputs().len() + plan.carry().len();
+        layout.measures = (0..plan.measures().len())
+            .map(|i| first_measure + i)
+            .collect();
+        layout
+    }
+
+    fn by_column(&self, program: &Program, plan: &Plan, by: &By) -> Option<ByColumn> {
+        match by {
+            By::Tiers(name) => self
+                .tiers
+                .iter()
+                .find(|t| &t.name == name)
+                .map(|t| ByColumn {
+                    name: name.clone(),
+                    column: t.column,
+                    values: Some(t.labels.clone()),
+                }),
+            By::Segment(name) => self
+                .segments
+                .iter()
+                .find(|(segment, _)| segment == name)
+                .map(|(_, column)| ByColumn {
+                    name: name.clone(),
+                    column: *column,
+                    values: Some(vec!["true".into(), "false".into()]),
+                }),
+            By::Field(id) => {
+                let field = program.schema.field(*id);
+                let values = match &field.ty {
+                    Type::Enum(values) => Some(values.to_vec()),
+                    Type::Bool => Some(vec!["true".into(), "false".into()]),
+                    _ => None,
+                };
+                Some(ByColumn {
+                    name: field.name.clone(),
+                    column: 1 + plan.outputs().len(),
+                    values,
+                })
+            }
+        }
+    }
 }
 
 /// Everything `segmint stats` reports.

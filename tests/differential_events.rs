@@ -1280,7 +1280,12 @@ fn build_sized(seed: u64, large: bool) -> Case {
             .map(|i| format!("s{i}"))
             .collect()
     });
-    let mut used_tables = b.tier_tables.clone();
+    // a selection names segments only, so the tiers block is then evaluated only
+    // when a selected segment refers to it
+    let mut used_tables = match &selected {
+        Some(_) => BTreeSet::new(),
+        None => b.tier_tables.clone(),
+    };
     for (i, (tables, paused)) in b.segment_tables.iter().zip(&paused).enumerate() {
         let output = match &selected {
             Some(names) => names.contains(&format!("s{i}")),

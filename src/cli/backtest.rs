@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, Wanted, parse_events_arg, prepare};
+use super::input::{Input, parse_events_arg};
 use super::output::{Align, Table, percent};
 use super::progress::Progress;
 use super::{Context, ExitStatus, RunError};
@@ -25,8 +25,10 @@ use crate::data::{BatchSource, write_whole};
 use crate::diagnostic::render::Location;
 use crate::eval::{self, EvalError, RunOptions, Series};
 use crate::expect::{self, Kind, Lift, Measured, Outcome};
-use crate::plan::{self, OutputKind, PlanOptions};
+use crate::plan::{self, OutputKind};
+use crate::run::{Run, Selection};
 use crate::source::Sources;
+use crate::stats::{Counter, Layout};
 
 /// Arguments of `segmint backtest`.
 #[derive(Debug, clap::Args)]
@@ -104,31 +106,19 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         as_of: dates.first().copied(),
         events: args.events.clone(),
     };
-    let wanted = Wanted {
-        segments: evaluated.clone(),
-        measures: measures.clone(),
-        ..Wanted::default()
-    };
-    let prepared = prepare(&program, &config, &input, wanted)?;
-    let mut plans = vec![prepared.plan];
+    // every tiers block is reported, whichever segments are
+    let mut selected = evaluated.clone();
+    selected.extend(program.tiers.iter().map(|t| t.name.clone()));
+    let mut options = input.options(&program, &config, Selection::Named(selected))?;
+    options.measures = measures;
+    let run = Run::open(&program, &options)?;
+    let mut plans = vec![run.plan];
     for as_of in dates.iter().skip(1) {
-        let options = PlanOptions {
-            as_of: *as_of,
-            segments: Some(evaluated.clone()),
-            carry: Vec::new(),
-            measures: measures.clone(),
-        };
-        plans.push(plan::compile(&program, &options)?);
+        options.as_of = *as_of;
+        plans.push(plan::compile(&program, &options.plan_options())?);
     }
     warn_about_snapshots(&program, &reported, context)?;
-    let points = evaluate(
-        &program,
-        &plans,
-        &prepared.data,
-        &prepared.events,
-        &reported,
-        context,
-    )?;
+    let points = evaluate(&program, &plans, &run.data, &run.events, &reported, context)?;
     let report = Report::new(&points, &sources, args.every);
 
     let mut text = Vec::new();
@@ -291,7 +281,7 @@ fn evaluate(
     let mut changes: Option<Changes> = None;
     let mut points = Vec::with_capacity(plans.len());
     for plan in plans {
-        let mut counter = super::stats::counter(program, plan, overlap, None);
+        let mut counter = Counter::new(Layout::of_plan(program, plan, overlap, None));
         let tracker = changes.get_or_insert_with(|| Changes::new(columns(program, plan, reported)));
         let summary = series.next_date(RunOptions { key: false }, &mut |batch| {
             tracker.add(&batch);

@@ -1,4 +1,4 @@
-//! `segmint check [PATHS] [--format human|json|github] [--deny-warnings]`: parse,
+//! `segmint check [PATHS] [--format human|json|github|markdown] [--deny-warnings]`: parse,
 //! type-check and lint; every diagnostic goes to stdout in the chosen format.
 //! Files given inside the project's `segments` folders are checked with the rest
 //! of the project (its schema, event tables, segments), and only they are reported on.
@@ -31,16 +31,8 @@ enum CheckFormat {
     Json,
     /// GitHub Actions annotations.
     Github,
-}
-
-impl From<CheckFormat> for Format {
-    fn from(format: CheckFormat) -> Format {
-        match format {
-            CheckFormat::Human => Format::Human,
-            CheckFormat::Json => Format::Json,
-            CheckFormat::Github => Format::Github,
-        }
-    }
+    /// A summary and a table for a pull-request comment.
+    Markdown,
 }
 
 /// Runs `segmint check`.
@@ -49,17 +41,18 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let compiled = project::compile_in_project(&args.paths, &config)?;
     let diagnostics = &compiled.diagnostics;
     let colour = context.terminal.stdout_colour;
-    render::render(
-        args.format.into(),
-        diagnostics,
-        &compiled.sources,
-        colour,
-        context.stdout,
-    )?;
     let checked = compiled.sources.iter().count() - compiled.context.len();
     let summary = Summary::new(checked, diagnostics);
-    if args.format == CheckFormat::Human {
-        writeln!(context.stdout, "{summary}")?;
+    let sources = &compiled.sources;
+    let out = &mut *context.stdout;
+    match args.format {
+        CheckFormat::Human => {
+            render::render(Format::Human, diagnostics, sources, colour, out)?;
+            writeln!(out, "{summary}")?;
+        }
+        CheckFormat::Json => render::render(Format::Json, diagnostics, sources, colour, out)?,
+        CheckFormat::Github => render::render(Format::Github, diagnostics, sources, colour, out)?,
+        CheckFormat::Markdown => render::markdown::render(diagnostics, sources, &summary, out)?,
     }
     let fails = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
     Ok(if fails {

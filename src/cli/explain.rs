@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::words::Words;
-use super::{Context, ExitStatus, RunError, scope};
+use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{
     Aggregate, DateTarget, Derived, EventsId, Expr, ExprKind, Literal, Program, TierBlock, TierId,
 };
@@ -20,6 +20,7 @@ use crate::diagnostic::did_you_mean_far;
 use crate::lint::count_criteria;
 use crate::plan::{self, PlanOptions};
 use crate::project::{self, Config};
+use crate::run::Selection;
 
 /// Arguments of `segmint explain`.
 #[derive(Debug, clap::Args)]
@@ -60,14 +61,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
             None => return Ok(ExitStatus::Success),
         },
     };
-    let scoped = scope::scoped(&program, root);
-    let mut selected = vec![args.name.clone()];
-    selected.extend(scoped.tiers.iter().map(|t| t.name.clone()));
     let options = PlanOptions {
-        segments: Some(selected),
+        segments: Selection::around(&program, root).names(),
         ..PlanOptions::new(as_of)
     };
-    let compiled_plan = plan::compile(&scoped, &options)?;
+    let compiled_plan = plan::compile(&program, &options)?;
     write!(context.stdout, "\nplan:\n{compiled_plan}")?;
     Ok(ExitStatus::Success)
 }

@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     data: PathBuf,
     /// An event table to infer an `events` block from (repeatable).
-    #[arg(long = "events", value_name = "NAME=FILE", value_parser = super::eval::parse_events_arg)]
+    #[arg(long = "events", value_name = "NAME=FILE", value_parser = super::input::parse_events_arg)]
     events: Vec<(String, PathBuf)>,
 }
 

@@ -9,16 +9,17 @@ use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
-use super::eval::{Prepared, execute};
+use super::input::execute;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::Program;
 use crate::data::OutputWriter;
 use crate::eval::EvalError;
+use crate::run::Run;
 
 /// Writes the member keys of the one segment named in `segments`.
 pub(super) fn write(
     program: &Program,
-    prepared: &Prepared,
+    run: &Run,
     segments: &[String],
     output: Option<&Path>,
     context: &mut Context<'_>,
@@ -44,14 +45,14 @@ pub(super) fn write(
     };
     match output {
         Some(path) => {
-            let key = prepared
+            let key = run
                 .plan
                 .membership_schema()
                 .project(&[0])
                 .map_err(EvalError::from)?;
             let mut writer = OutputWriter::create(path, Arc::new(key))?;
             let mut count = 0;
-            execute(prepared, context, &mut |batch| {
+            execute(run, context, &mut |batch| {
                 let keys = members(&batch)?;
                 count += keys.num_rows() as u64;
                 Ok(writer.write(&keys)?)
@@ -62,7 +63,7 @@ pub(super) fn write(
         }
         None => {
             let mut lines = Vec::new();
-            execute(prepared, context, &mut |batch| {
+            execute(run, context, &mut |batch| {
                 let keys = members(&batch)?;
                 let column = keys.column(0);
                 let formatter =

@@ -9,16 +9,19 @@
 
 mod backtest;
 mod check;
+mod counts;
+mod diff;
+mod diff_report;
 mod eval;
 mod explain;
 mod init;
+mod input;
 mod keys;
 pub mod output;
 mod overlap;
 mod progress;
 mod sample;
 mod schema;
-mod scope;
 mod sql;
 mod stats;
 mod test;
@@ -64,6 +67,8 @@ enum Command {
     Stats(stats::Args),
     /// Check every `expect` line against the data.
     Test(test::Args),
+    /// Compare with a base version of the rules, or two data snapshots: who enters and exits.
+    Diff(diff::Args),
     /// Evaluate segments and expectations at a series of past as-of dates.
     Backtest(backtest::Args),
     /// Write a generated sample customer table.
@@ -112,6 +117,9 @@ pub enum RunError {
     /// Evaluation stopped (unreadable data, an output that cannot be written).
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// A run over data could not go on (an event file missing, data not fitting).
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
     /// The segments cannot be written as SQL for the chosen engine.
     #[error(transparent)]
     Sql(#[from] crate::sql::SqlError),
@@ -172,6 +180,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
         Command::Test(args) => test::run(args, context),
+        Command::Diff(args) => diff::run(args, context),
         Command::Backtest(args) => backtest::run(args, context),
         Command::Sample(args) => sample::run(args, context),
         Command::Sql(args) => sql::run(args, context),

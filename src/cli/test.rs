@@ -1,4 +1,4 @@
-//! `segmint test [PATHS] --data FILE [--as-of DATE] [--format human|json|markdown]`:
+//! `segmint test [PATHS] --data FILE [--as-of DATE] [--format human|json|markdown|junit]`:
 //! checks every `expect` line against the data and reports each with its measured
 //! value; exit 1 if any fails.
 //!
@@ -11,12 +11,14 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::eval::{Input, Wanted, prepare};
+use super::input::Input;
 use super::output::{Align, Table, percent};
 use super::{Context, ExitStatus, RunError};
 use crate::diagnostic::render::Location;
 use crate::expect::{self, Kind, Lift, Measured, Outcome};
+use crate::run::{Run, Selection};
 use crate::source::Sources;
+use crate::stats::Layout;
 
 /// Arguments of `segmint test`.
 #[derive(Debug, clap::Args)]
@@ -39,6 +41,8 @@ enum TestFormat {
     Json,
     /// A GitHub-flavoured markdown table and a summary line.
     Markdown,
+    /// JUnit XML, for CI systems that show test results (one test case per expectation).
+    Junit,
 }
 
 /// Runs `segmint test`.
@@ -48,15 +52,15 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let wanted = Wanted {
-        segments: program.segments.iter().map(|s| s.name.clone()).collect(),
-        measures: expect::lift_measures(&program, &|_| true),
-        ..Wanted::default()
-    };
-    let prepared = prepare(&program, &config, &args.input, wanted)?;
-    let as_of = prepared.plan.as_of();
-    let counter = super::stats::counter(&program, &prepared.plan, true, None);
-    let stats = super::stats::count(prepared, counter, context)?;
+    let mut options = args
+        .input
+        .options(&program, &config, Selection::every_segment(&program))?;
+    options.measures = expect::lift_measures(&program, &|_| true);
+    options.key = false;
+    let run = Run::open(&program, &options)?;
+    let as_of = run.plan.as_of();
+    let layout = Layout::of_plan(&program, &run.plan, true, None);
+    let stats = super::input::count(&run, layout, context)?;
     let outcomes = expect::measure(&program, &stats);
     let mut report = Report::new(&outcomes, &sources, stats.rows, as_of);
     report.mark_paused(&program);
@@ -64,6 +68,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         TestFormat::Human => report.write_text(context.stdout, false)?,
         TestFormat::Markdown => report.write_text(context.stdout, true)?,
         TestFormat::Json => report.write_json(context.stdout)?,
+        TestFormat::Junit => report.write_junit(context.stdout)?,
     }
     if report.not_measured > 0 {
         writeln!(
@@ -169,6 +174,64 @@ impl Report {
         }
     }
 
+    /// `<testsuites>` with one `<testsuite>` per segment and one `<testcase>`
+    /// per expectation: a `<failure>` when it fails, `<skipped>` when not measured.
+    fn write_junit(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            out,
+            r#"<testsuites name="segmint test" tests="{}" failures="{}" skipped="{}">"#,
+            self.expectations.len(),
+            self.failed,
+            self.not_measured
+        )?;
+        let mut segments: Vec<&str> = Vec::new();
+        for line in &self.expectations {
+            if !segments.contains(&line.segment.as_str()) {
+                segments.push(&line.segment);
+            }
+        }
+        for segment in segments {
+            let lines: Vec<&Line> = self
+                .expectations
+                .iter()
+                .filter(|l| l.segment == segment)
+                .collect();
+            let count = |p: Option<bool>| lines.iter().filter(|l| l.passed == p).count();
+            writeln!(
+                out,
+                r#"  <testsuite name="{}" tests="{}" failures="{}" skipped="{}">"#,
+                xml(segment),
+                lines.len(),
+                count(Some(false)),
+                count(None)
+            )?;
+            for line in lines {
+                let head = format!(
+                    r#"    <testcase classname="{}" name="expect {}" file="{}" line="{}""#,
+                    xml(segment),
+                    xml(&line.expect),
+                    xml(&line.file),
+                    line.line
+                );
+                let measured = xml(&shown(line));
+                match line.passed {
+                    Some(true) => writeln!(out, "{head}/>")?,
+                    Some(false) => writeln!(
+                        out,
+                        "{head}>\n      <failure message=\"measured {measured}\"/>\n    </testcase>"
+                    )?,
+                    None => writeln!(
+                        out,
+                        "{head}>\n      <skipped message=\"{measured}\"/>\n    </testcase>"
+                    )?,
+                }
+            }
+            writeln!(out, "  </testsuite>")?;
+        }
+        writeln!(out, "</testsuites>")
+    }
+
     fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self)?;
         writeln!(out)
@@ -193,6 +256,15 @@ impl Line {
             paused: false,
         }
     }
+}
+
+/// Text escaped for an XML attribute.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\n', "&#10;")
 }
 
 fn result(passed: Option<bool>) -> String {

@@ -121,7 +121,12 @@ fn select(program: &ir::Program, options: &PlanOptions) -> Result<Vec<Out>, Eval
     }) {
         return Err(EvalError::Output(format!("unknown segment `{unknown}`")));
     }
-    out.extend((0..program.tiers.len()).map(|i| Out::Tiers(ir::TierId(i as u32))));
+    let named = |name: &String| options.segments.as_ref().is_none_or(|n| n.contains(name));
+    out.extend(
+        (0..program.tiers.len())
+            .filter(|i| named(&program.tiers[*i].name))
+            .map(|i| Out::Tiers(ir::TierId(i as u32))),
+    );
     Ok(out)
 }
 

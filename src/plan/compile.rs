@@ -21,6 +21,7 @@ type Result<T> = std::result::Result<T, PlanError>;
 
 pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Plan> {
     let selected = select_segments(program, options.segments.as_deref())?;
+    let blocks = select_tiers(program, options.segments.as_deref());
     let mut c = Compiler::new(program, options);
     let mut outputs = Vec::new();
     for id in selected {
@@ -32,11 +33,10 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
             node,
         });
     }
-    for (i, block) in program.tiers.iter().enumerate() {
-        let id = TierId(i as u32);
+    for id in blocks {
         let node = c.tiers(id)?;
         outputs.push(Output {
-            name: block.name.clone(),
+            name: program.tier_block(id).name.clone(),
             kind: OutputKind::Tiers(id),
             node,
         });
@@ -52,8 +52,16 @@ pub(super) fn compile(program: &ir::Program, options: &PlanOptions) -> Result<Pl
     c.finish(outputs, &options.carry, measures)
 }
 
-/// The segments to output, in program order (names of tiers blocks are passed
-/// over: every tiers block is output, and commands show only those asked for).
+/// The tiers blocks to output, in program order: every one, or those named.
+fn select_tiers(program: &ir::Program, names: Option<&[String]>) -> Vec<TierId> {
+    (0..program.tiers.len())
+        .map(|i| TierId(i as u32))
+        .filter(|id| names.is_none_or(|names| names.contains(&program.tier_block(*id).name)))
+        .collect()
+}
+
+/// The segments to output, in program order (names of tiers blocks are checked
+/// here and output by [`select_tiers`]).
 fn select_segments(program: &ir::Program, names: Option<&[String]>) -> Result<Vec<SegmentId>> {
     let all = (0..program.segments.len()).map(|i| SegmentId(i as u32));
     let Some(names) = names else {

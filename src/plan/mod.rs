@@ -28,10 +28,9 @@ pub use node::{ConstId, Fraction, Lit, Node, NodeId, PatternId, StatId};
 pub struct PlanOptions {
     /// The run's as-of date: relative dates count from it.
     pub as_of: NaiveDate,
-    /// `--segment NAME…`: the segments to output, or `None` for every non-paused
-    /// segment. A paused segment named here is output (it was asked for by name).
-    /// Names of tiers blocks are accepted and passed over: every tiers block is
-    /// output (commands show only the ones asked for).
+    /// `--segment NAME…`: the segments and tiers blocks to output, or `None` for
+    /// every non-paused segment and every tiers block. A paused segment named here
+    /// is output (it was asked for by name); a tiers block not named is not.
     pub segments: Option<Vec<String>>,
     /// Fields copied unchanged into the membership table after the segment and
     /// tier columns (e.g. the field of `stats --by FIELD`).
@@ -188,7 +187,7 @@ impl Plan {
     }
 
     /// The membership columns after the key: selected segments in program order,
-    /// then every tiers block.
+    /// then the selected tiers blocks.
     pub fn outputs(&self) -> &[Output] {
         &self.outputs
     }

@@ -120,7 +120,17 @@ impl Config {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let raw: RawConfig = toml::from_str(&text).map_err(|e| bad(toml_message(&text, &e)))?;
+        Config::parse(&text, shown, base)
+    }
+
+    /// Reads the text of a `segmint.toml` shown to users as `shown`, whose paths
+    /// are relative to `base`.
+    pub fn parse(text: &str, shown: &Path, base: &Path) -> Result<Config, ProjectError> {
+        let bad = |message: String| ProjectError::BadConfig {
+            path: shown.to_path_buf(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| bad(toml_message(text, &e)))?;
         let as_of = match raw.as_of.map(|d| d.text()) {
             Some(text) => Some(parse_date(&text).ok_or_else(|| {
                 bad(format!(

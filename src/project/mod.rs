@@ -8,6 +8,7 @@
 //! `segmint.toml`) are [`ProjectError`]s; everything in the segment files is a
 //! diagnostic.
 
+pub mod base;
 mod config;
 mod context;
 mod files;
@@ -122,7 +123,21 @@ pub fn compile_in_project(given: &[PathBuf], config: &Config) -> Result<Compiled
 
 /// Loads, parses, checks and lints exactly these files.
 fn compile_files(files: &[PathBuf], config: &Config) -> Result<Compiled, ProjectError> {
-    let (sources, mut diagnostics) = load(files)?;
+    let mut loaded = Vec::with_capacity(files.len());
+    for path in files {
+        let bytes = std::fs::read(path).map_err(|e| ProjectError::Path {
+            path: path.clone(),
+            message: format!("cannot read file: {e}"),
+        })?;
+        loaded.push((path.clone(), bytes));
+    }
+    Ok(compile_loaded(loaded, config))
+}
+
+/// Parses, checks and lints files already read (`(shown path, bytes)`, e.g.
+/// from a git revision).
+pub fn compile_loaded(files: Vec<(PathBuf, Vec<u8>)>, config: &Config) -> Compiled {
+    let (sources, mut diagnostics) = load(files);
     let asts = parse_all(&sources, &mut diagnostics);
     // Checking after a syntax error (or an unreadable file) would mostly repeat it:
     // a broken schema block makes every field unknown. Fix the syntax first.
@@ -137,25 +152,21 @@ fn compile_files(files: &[PathBuf], config: &Config) -> Result<Compiled, Project
     } else {
         program
     };
-    Ok(Compiled {
+    Compiled {
         sources,
         diagnostics: diagnostics.into_vec(),
         program,
         given: Vec::new(),
         context: Vec::new(),
-    })
+    }
 }
 
 /// Loads every file; invalid UTF-8 becomes a diagnostic at the first bad byte.
-fn load(files: &[PathBuf]) -> Result<(Sources, Diagnostics), ProjectError> {
+fn load(files: Vec<(PathBuf, Vec<u8>)>) -> (Sources, Diagnostics) {
     let mut sources = Sources::new();
     let mut diagnostics = Diagnostics::new();
-    for path in files {
-        let bytes = std::fs::read(path).map_err(|e| ProjectError::Path {
-            path: path.clone(),
-            message: format!("cannot read file: {e}"),
-        })?;
-        let (id, bad) = sources.add_bytes(path.clone(), bytes);
+    for (path, bytes) in files {
+        let (id, bad) = sources.add_bytes(path, bytes);
         if let Some(bad) = bad {
             // The bad byte shows as one replacement character (3 bytes) in the text.
             let span = Span::new(id, bad.offset, bad.offset + '\u{FFFD}'.len_utf8());
@@ -169,7 +180,7 @@ fn load(files: &[PathBuf]) -> Result<(Sources, Diagnostics), ProjectError> {
             );
         }
     }
-    Ok((sources, diagnostics))
+    (sources, diagnostics)
 }
 
 /// Parses every valid file (a non-UTF-8 file is skipped: its text is not what was written).

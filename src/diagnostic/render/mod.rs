@@ -11,6 +11,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 
 use std::fmt;
 use std::io::{self, Write};
