@@ -1699,3 +1699,89 @@ fn example_library_backtest_over_a_year_draws_a_chart_that_renders() {
         assert!(coloured > 2_000, "only {coloured} coloured pixels");
     }
 }
+
+// ----- duplicate keys -----------------------------------------------------------
+
+/// `c1` twice (the second row a different customer) and `c5` three times.
+const DUPLICATED: &str = "\
+customer_id,email,country,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in
+c1,a@example.com,DE,34,regular,,7,1500.5,true
+c2,,FR,,rejected,too_expensive,0,0,false
+c1,z@example.com,FR,20,new,,0,0,false
+c5,e@example.com,FR,45,new,,1,80,true
+c5,e@example.com,FR,45,new,,1,80,true
+c5,e@example.com,FR,45,new,,1,80,true
+";
+
+#[test]
+fn eval_output_stops_on_duplicate_keys_and_writes_nothing() {
+    let test = CliTest::project(&[("data/customers.csv", DUPLICATED)]);
+    snapshot!(test, test.command(&["eval", "--output", "members.csv"]));
+    assert!(!test.path("members.csv").exists());
+}
+
+#[test]
+fn eval_output_with_allow_duplicate_keys_keeps_the_first_row() {
+    let test = CliTest::project(&[("data/customers.csv", DUPLICATED)]);
+    let args = ["eval", "--output", "members.csv", "--allow-duplicate-keys"];
+    snapshot!(test, test.command(&args));
+    insta::assert_snapshot!(test.read("members.csv"));
+}
+
+#[test]
+fn keys_only_stops_on_duplicate_keys() {
+    let test = CliTest::project(&[("data/customers.csv", DUPLICATED)]);
+    let args = ["eval", "--segment", "german", "--keys-only"];
+    snapshot!(test, test.command(&args));
+}
+
+#[test]
+fn test_stops_on_duplicate_keys_and_counts_once_when_allowed() {
+    let test = CliTest::project(&[
+        ("data/customers.csv", DUPLICATED),
+        (
+            "segments/expect.seg",
+            "segment french {\n  where country = \"FR\"\n  expect size = 2\n}\n",
+        ),
+    ]);
+    snapshot!(test, test.command(&["test"]));
+    snapshot!(test, test.command(&["test", "--allow-duplicate-keys"]));
+}
+
+// ----- audit --------------------------------------------------------------------
+
+/// Every kind of finding: a repeated key, a missing key, `Regular` (case) and
+/// `vip` outside the enum, spaces around a country, `de`/`DE`, a negative order
+/// count, a missing `country`.
+const DIRTY: &str = "\
+customer_id,email,country,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in
+c1,a@example.com,DE,34,regular,,7,1500.5,true
+c2,,FR,,rejected,too_expensive,0,0,false
+c1,b@example.com,de,20,Regular,,2,10,false
+c4,d@example.com, DE,28,vip,,-3,300,false
+,e@example.com,FR,45,new,,1,80,true
+c6,,,,rejected,,0,0,false
+";
+
+#[test]
+fn audit_reports_every_kind_of_finding() {
+    let test = CliTest::project(&[
+        ("data/customers.csv", DIRTY),
+        ("segments/events.seg", EVENTS_SEG),
+        ("data/orders.csv", ORDERS),
+    ]);
+    let args = ["audit", "--events", "orders=data/orders.csv"];
+    snapshot!(test, test.command(&args));
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    snapshot!(test, test.command(&json));
+    let mut markdown = args.to_vec();
+    markdown.extend(["--format", "markdown"]);
+    snapshot!(test, test.command(&markdown));
+}
+
+#[test]
+fn audit_of_clean_data_exits_0() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["audit"]));
+}

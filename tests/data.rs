@@ -673,6 +673,30 @@ fn json_int_out_of_range_after_the_sample_names_the_line() {
     );
 }
 
+/// One rule for every line: each bad value gives the same message (but its line)
+/// on line 2 (checked at open) and past the first 1,000 records (checked while
+/// reading), also in a column the pass does not read.
+#[test]
+fn json_values_are_checked_the_same_on_every_line() {
+    let good = "{\"id\":\"a\",\"n\":1}\n";
+    let bad_records = [
+        "{\"id\":5,\"n\":2}",
+        "{\"id\":\"b\",\"n\":2.5}",
+        "{\"id\":\"b\",\"n\":\"5\"}",
+        "{\"id\":\"b\",\"n\":2,\"s\":true}",
+        "{\"id\":\"b\",\"n\":2,\"d\":20240101}",
+    ];
+    let schema = json_schema();
+    for bad in bad_records {
+        let (dir, path) = jsonl(&format!("{good}{bad}\n"));
+        let early = message(open_err(&path, &schema), Some(dir.path()));
+        let (dir, path) = jsonl(&format!("{}{bad}\n", good.repeat(1_200)));
+        let file = DataFile::open(&path, &schema).unwrap();
+        let late = message(read_err(&file, &[FieldId(0)]), Some(dir.path()));
+        assert_eq!(early.replace("line 2", "line 1201"), late, "{bad}");
+    }
+}
+
 #[test]
 fn json_nullable_field_omitted_everywhere_is_all_missing() {
     let (_dir, path) = jsonl("{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":2}\n");

@@ -35,6 +35,8 @@ pub struct Args {
     /// standard output, or a one-column table with `--output`.
     #[arg(long)]
     keys_only: bool,
+    #[command(flatten)]
+    unique: super::unique::KeyArgs,
 }
 
 /// The data a command reads and the date it is read at.
@@ -243,7 +245,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         segments: args.segments.clone(),
         ..Wanted::default()
     };
-    let prepared = prepare(&program, &config, &args.input, wanted)?;
+    let mut prepared = prepare(&program, &config, &args.input, wanted)?;
+    let key = program.schema.key;
+    if args.keys_only || args.unique.allow_duplicate_keys {
+        super::unique::check_before(args.unique, &mut prepared.data, key, context)?;
+    }
     if args.keys_only {
         return super::keys::write(
             &program,
@@ -263,10 +269,15 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
             };
             let schema = with_as_of(schema, prepared.plan.as_of());
             let mut writer = OutputWriter::create(path, schema)?;
-            let summary = execute(&prepared, context, &mut |batch| match &keep {
-                Some(keep) => Ok(writer.write(&batch.project(keep)?)?),
-                None => Ok(writer.write(&batch)?),
+            let mut watch = super::unique::Watch::default();
+            let summary = execute(&prepared, context, &mut |batch| {
+                watch.add(&batch)?;
+                match &keep {
+                    Some(keep) => Ok(writer.write(&batch.project(keep)?)?),
+                    None => Ok(writer.write(&batch)?),
+                }
             })?;
+            watch.finish(&prepared.data, key)?;
             writer.finish()?;
             let rows = super::output::counted(summary.rows, "row");
             writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;

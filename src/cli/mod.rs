@@ -7,6 +7,7 @@
 //! asked, `2` the command could not run ([`RunError`]). Diagnostics are rendered
 //! here, at the edge; colour only when the stream is a terminal.
 
+mod audit;
 mod backtest;
 mod check;
 mod eval;
@@ -22,6 +23,7 @@ mod scope;
 mod sql;
 mod stats;
 mod test;
+mod unique;
 mod words;
 
 use std::ffi::OsString;
@@ -62,6 +64,8 @@ enum Command {
     Eval(eval::Args),
     /// Count members per segment and tier, with overlaps and breakdowns.
     Stats(stats::Args),
+    /// Report data-quality problems in the customer and event tables, by the schema.
+    Audit(audit::Args),
     /// Check every `expect` line against the data.
     Test(test::Args),
     /// Evaluate segments and expectations at a series of past as-of dates.
@@ -171,6 +175,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Explain(args) => explain::run(args, context),
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
+        Command::Audit(args) => audit::run(args, context),
         Command::Test(args) => test::run(args, context),
         Command::Backtest(args) => backtest::run(args, context),
         Command::Sample(args) => sample::run(args, context),

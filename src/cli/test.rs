@@ -28,6 +28,8 @@ pub struct Args {
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
+    #[command(flatten)]
+    unique: super::unique::KeyArgs,
 }
 
 /// `--format` of `test`.
@@ -53,7 +55,9 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         measures: expect::lift_measures(&program, &|_| true),
         ..Wanted::default()
     };
-    let prepared = prepare(&program, &config, &args.input, wanted)?;
+    let mut prepared = prepare(&program, &config, &args.input, wanted)?;
+    let key = program.schema.key;
+    super::unique::check_before(args.unique, &mut prepared.data, key, context)?;
     let as_of = prepared.plan.as_of();
     let counter = super::stats::counter(&program, &prepared.plan, true, None);
     let stats = super::stats::count(prepared, counter, context)?;

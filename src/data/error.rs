@@ -131,6 +131,22 @@ pub enum DataError {
         /// Its parent folder.
         folder: PathBuf,
     },
+    /// A customer key on more than one row (the first few named).
+    #[error("{}: {duplicates} in the key column `{column}`; each customer must have one row (pass --allow-duplicate-keys to keep the first row of each, or run `segmint audit` for a full report)", path.display())]
+    DuplicateKeys {
+        /// The file as given.
+        path: PathBuf,
+        /// The key column.
+        column: String,
+        /// [`crate::data::Duplicates::describe`].
+        duplicates: String,
+    },
+    /// Keys that cannot be compared (a column type the checker rules out for keys).
+    #[error("cannot compare keys: {reason}")]
+    KeyColumn {
+        /// What went wrong.
+        reason: String,
+    },
     /// The encoder refused a batch (e.g. a type the format cannot store).
     #[error("{}: cannot write {format}: {reason}", path.display())]
     Write {

@@ -22,6 +22,7 @@ use std::path::Path;
 mod coerce;
 mod error;
 pub mod infer;
+pub mod keys;
 mod read;
 pub mod sample;
 mod text;
@@ -29,6 +30,7 @@ mod write;
 
 pub use coerce::canonical_type;
 pub use error::DataError;
+pub use keys::Duplicates;
 pub use read::DataFile;
 pub use write::{OutputWriter, write_whole};
 

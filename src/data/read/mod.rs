@@ -23,6 +23,7 @@ use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
+use super::keys::{Duplicates, FirstRowWins};
 use super::{BatchIter, BatchSource, DataError, Format, coerce};
 use crate::check::ir::{self, FieldId};
 use warnings::{ColumnTally, Warnings};
@@ -65,6 +66,9 @@ pub struct DataFile {
     warnings: Mutex<Warnings>,
     /// The as-of date dates and timestamps are checked against, if any.
     as_of: Option<NaiveDate>,
+    /// Duplicated keys whose later rows every pass leaves out
+    /// ([`DataFile::keep_first_rows`]).
+    first_wins: Option<Arc<Duplicates>>,
 }
 
 impl DataFile {
@@ -98,6 +102,7 @@ impl DataFile {
             reader,
             warnings: Mutex::new(Warnings::default()),
             as_of: None,
+            first_wins: None,
         })
     }
 
@@ -109,12 +114,26 @@ impl DataFile {
         Ok(file)
     }
 
+    /// Rows without a key are no longer an error (an audit counts them instead).
+    pub fn allow_missing_keys(&mut self) {
+        self.key = None;
+    }
+
     /// Warns (see [`DataFile::warnings`]) about date and timestamp values after
     /// `as_of` in the columns read: a customer table is a snapshot, and one newer
     /// than the as-of date mixes two dates. Not for event tables, whose later
     /// events are simply invisible.
     pub fn check_as_of(&mut self, as_of: NaiveDate) {
         self.as_of = Some(as_of);
+    }
+
+    /// From now on, every pass keeps only the first row of each key in
+    /// `duplicates` (`--allow-duplicate-keys`): population statistics, counts and
+    /// outputs all see each customer once. The key column is read for it.
+    pub fn keep_first_rows(&mut self, duplicates: Duplicates) {
+        if !duplicates.is_empty() {
+            self.first_wins = Some(Arc::new(duplicates));
+        }
     }
 
     /// The file as given to [`DataFile::open`].
@@ -133,6 +152,11 @@ impl DataFile {
                 .into_inner()
                 .messages(&self.path, &self.columns, self.as_of),
         }
+    }
+
+    /// The name of a schema field's column (empty for an id outside the schema).
+    pub fn column_name(&self, id: FieldId) -> &str {
+        self.column(id).map_or("", |c| c.name.as_str())
     }
 
     fn column(&self, id: FieldId) -> Result<&Column, DataError> {
@@ -158,6 +182,51 @@ impl DataFile {
 
 impl BatchSource for DataFile {
     fn batches(&self, columns: &[FieldId]) -> Result<BatchIter<'_>, DataError> {
+        match (&self.first_wins, self.key) {
+            (Some(duplicates), Some(key)) => self.first_rows(columns, key, duplicates),
+            _ => self.normalised(columns),
+        }
+    }
+
+    fn row_count(&self) -> Option<u64> {
+        match &self.reader {
+            Reader::Parquet(source) => Some(source.row_count()),
+            _ => None,
+        }
+    }
+}
+
+impl DataFile {
+    /// [`BatchSource::batches`] without the later rows of duplicated keys: reads
+    /// the key too when it is not asked for, and drops it again after filtering.
+    fn first_rows(
+        &self,
+        columns: &[FieldId],
+        key: FieldId,
+        duplicates: &Duplicates,
+    ) -> Result<BatchIter<'_>, DataError> {
+        let mut read = columns.to_vec();
+        let at = match columns.iter().position(|c| *c == key) {
+            Some(at) => at,
+            None => {
+                read.push(key);
+                columns.len()
+            }
+        };
+        let keep: Vec<usize> = (0..columns.len()).collect();
+        let mut filter = FirstRowWins::new(duplicates, at);
+        let path = self.path.clone();
+        Ok(Box::new(self.normalised(&read)?.map(move |batch| {
+            let batch = filter.filter(batch?)?;
+            batch.project(&keep).map_err(|e| DataError::Corrupt {
+                path: path.clone(),
+                format: "data",
+                reason: e.to_string(),
+            })
+        })))
+    }
+
+    fn normalised(&self, columns: &[FieldId]) -> Result<BatchIter<'_>, DataError> {
         let wanted = columns
             .iter()
             .map(|id| self.column(*id))
@@ -171,13 +240,6 @@ impl BatchSource for DataFile {
             rows_before: 0,
             done: false,
         }))
-    }
-
-    fn row_count(&self) -> Option<u64> {
-        match &self.reader {
-            Reader::Parquet(source) => Some(source.row_count()),
-            _ => None,
-        }
     }
 }
 
@@ -266,8 +328,8 @@ impl Normalised<'_> {
 }
 
 /// A missing key is an error naming the first row without one: the key is the
-/// customer's identity in every output. (Duplicate keys are not looked for: that
-/// would need memory growing with the rows; docs/data.md says keys are assumed unique.)
+/// customer's identity in every output. (Duplicate keys are found by the commands
+/// that read the key, with [`super::keys`].)
 fn check_key(
     file: &DataFile,
     rows_before: u64,
