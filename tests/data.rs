@@ -1149,6 +1149,46 @@ fn a_dropped_writer_leaves_no_file() {
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+#[test]
+fn parquet_outputs_take_the_compression_asked_for() {
+    use parquet::basic::Compression;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use segmint::data::ParquetCompression;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (ParquetCompression::Zstd, "ZSTD"),
+        (ParquetCompression::Snappy, "SNAPPY"),
+        (ParquetCompression::Lz4, "LZ4_RAW"),
+        (ParquetCompression::None, "UNCOMPRESSED"),
+    ];
+    for (compression, expected) in cases {
+        let path = dir.path().join(format!("{expected}.parquet"));
+        let mut writer =
+            OutputWriter::create_with(&path, output_batch().schema(), compression).unwrap();
+        writer.write(&output_batch()).unwrap();
+        writer.finish().unwrap();
+        let reader = SerializedFileReader::new(fs::File::open(&path).unwrap()).unwrap();
+        let codec: Compression = reader.metadata().row_group(0).column(0).compression();
+        assert!(format!("{codec:?}").starts_with(expected), "{codec:?}");
+    }
+}
+
+#[test]
+fn a_stream_output_hands_back_its_bytes() {
+    let mut writer = OutputWriter::to_stream(
+        Path::new("standard output"),
+        segmint::data::Format::Csv,
+        output_batch().schema(),
+        Default::default(),
+    )
+    .unwrap();
+    writer.write(&output_batch()).unwrap();
+    let mut bytes = writer.take_bytes();
+    bytes.extend(writer.finish().unwrap());
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.lines().count() > 1, "{text}");
+}
+
 // ----- the sample generator ---------------------------------------------------------
 
 /// `segments/schema.seg`, by hand.

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use super::progress::Progress;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{Expr, FieldId, Program};
-use crate::data::{BatchSource, DataFile, OutputWriter};
+use crate::data::{BatchSource, DataFile};
 use crate::eval::{self, EvalError};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::project::Config;
@@ -28,7 +28,8 @@ pub struct Args {
     /// that is not paused, and every tiers block).
     #[arg(long = "segment", value_name = "NAME")]
     segments: Vec<String>,
-    /// Write the membership table here (.csv, .parquet, .arrow, .jsonl).
+    /// Write the membership table here (.csv, .parquet, .arrow, .jsonl; `-`:
+    /// standard output, with --format).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Only the keys of the members of the one `--segment`: one per line on
@@ -37,6 +38,8 @@ pub struct Args {
     keys_only: bool,
     #[command(flatten)]
     unique: super::unique::KeyArgs,
+    #[command(flatten)]
+    sink: super::sink::SinkArgs,
 }
 
 /// The data a command reads and the date it is read at.
@@ -268,19 +271,37 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
                 None => schema,
             };
             let schema = with_as_of(schema, prepared.plan.as_of());
-            let mut writer = OutputWriter::create(path, schema)?;
+            let mut writer = super::sink::create(path, &args.sink, schema)?;
             let mut watch = super::unique::Watch::default();
-            let summary = execute(&prepared, context, &mut |batch| {
+            let mut nowhere = std::io::sink();
+            let (mut inner, stdout) = super::sink::split(context, &mut nowhere);
+            let mut closed: Option<std::io::Error> = None;
+            let summary = execute(&prepared, &mut inner, &mut |batch| {
                 watch.add(&batch)?;
                 match &keep {
-                    Some(keep) => Ok(writer.write(&batch.project(keep)?)?),
-                    None => Ok(writer.write(&batch)?),
+                    Some(keep) => writer.write(&batch.project(keep)?)?,
+                    None => writer.write(&batch)?,
                 }
-            })?;
+                stdout.write_all(&writer.take_bytes()).map_err(|e| {
+                    let message = format!("cannot write to standard output: {e}");
+                    closed = Some(e);
+                    EvalError::Output(message)
+                })
+            });
+            // A reader that stopped early (`| head`) is not an error.
+            let summary = match (summary, closed) {
+                (Err(_), Some(e)) => return Err(RunError::Output(e)),
+                (summary, _) => summary?,
+            };
             watch.finish(&prepared.data, key)?;
-            writer.finish()?;
+            let rest = writer.finish()?;
+            context.stdout.write_all(&rest)?;
             let rows = super::output::counted(summary.rows, "row");
-            writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
+            writeln!(
+                context.stderr,
+                "wrote {rows} to {}",
+                super::sink::shown(path)
+            )?;
         }
         None => {
             let as_of = prepared.plan.as_of();

@@ -20,6 +20,7 @@ mod progress;
 mod sample;
 mod schema;
 mod scope;
+mod sink;
 mod sql;
 mod stats;
 mod test;

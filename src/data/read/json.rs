@@ -13,8 +13,7 @@
 //! rules as CSV.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -122,16 +121,15 @@ fn check_present(
 
 /// The file's lines, numbered from 1, read into one reused buffer.
 struct Lines {
-    reader: BufReader<File>,
+    reader: Box<dyn BufRead + Send>,
     buffer: Vec<u8>,
     number: u64,
 }
 
 impl Lines {
     fn open(path: &Path) -> Result<Lines, DataError> {
-        let file = File::open(path).map_err(|e| read_error(path, e))?;
         Ok(Lines {
-            reader: BufReader::with_capacity(1 << 20, file),
+            reader: super::input::open_text(path)?,
             buffer: Vec::new(),
             number: 0,
         })

@@ -8,6 +8,7 @@
 //! normalises them and keeps the per-column warnings.
 
 mod csv;
+pub mod input;
 mod ipc;
 mod json;
 mod json_record;
@@ -80,6 +81,15 @@ impl DataFile {
             path: path.to_path_buf(),
         })?;
         check_is_file(path)?;
+        if input::Compressed::of(path).is_some()
+            && matches!(format, Format::Parquet | Format::Arrow)
+        {
+            return Err(DataError::Corrupt {
+                path: path.to_path_buf(),
+                format: format.name(),
+                reason: "a compressed Parquet or Arrow file is not read; these formats compress inside the file".into(),
+            });
+        }
         let columns: Vec<Column> = schema
             .fields
             .iter()
