@@ -72,3 +72,4 @@ pub mod source;
 pub mod sql;
 pub mod stats;
 pub mod syntax;
+pub mod threads;

@@ -1891,3 +1891,72 @@ fn truncated_and_unreadable_compressed_inputs_are_one_line_errors() {
         test.command(&["eval", "--data", "data/cut.csv.gz", "--output", "m.csv"])
     );
 }
+
+// ----- global flags ---------------------------------------------------------------
+
+const WARNS: &str = "segment not_old {\n  where not (age > 60)\n}\n";
+
+#[test]
+fn color_follows_the_flag_and_the_environment() {
+    let test = CliTest::project(&[("segments/warn.seg", WARNS)]);
+    let coloured = |command: &mut Command| {
+        let out = command.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        text.contains('\u{1b}')
+    };
+    // NO_COLOR is set by `command`; a pipe is no terminal.
+    assert!(!coloured(&mut test.command(&["check"])));
+    assert!(coloured(&mut test.command(&["check", "--color", "always"])));
+    assert!(!coloured(
+        test.command(&["check", "--color", "never"])
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+    ));
+    assert!(coloured(
+        test.command(&["check"])
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+    ));
+    assert!(!coloured(
+        test.command(&["check"])
+            .env_remove("NO_COLOR")
+            .env("TERM", "dumb")
+    ));
+}
+
+#[test]
+fn quiet_drops_warnings_and_keeps_results() {
+    let test = CliTest::project(&[("segments/warn.seg", WARNS)]);
+    snapshot!(test, test.command(&["eval", "-q", "--output", "m.csv"]));
+}
+
+#[test]
+fn zero_threads_is_a_usage_error() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats", "--threads", "0"]));
+    let out = test
+        .command(&["stats"])
+        .env("SEGMINT_THREADS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let one = test.command(&["stats", "--threads", "1"]).output().unwrap();
+    let all = test.command(&["stats"]).output().unwrap();
+    assert_eq!(one.stdout, all.stdout);
+}
+
+#[test]
+fn every_command_help_has_an_example() {
+    let test = CliTest::new();
+    let commands = [
+        "check", "explain", "eval", "stats", "audit", "test", "backtest", "sample", "sql",
+        "schema", "init",
+    ];
+    for name in commands {
+        let out = test.command(&[name, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Example:\n  segmint "), "{name}: {help}");
+    }
+}

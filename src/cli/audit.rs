@@ -18,9 +18,6 @@ use crate::project::Config;
 
 /// Arguments of `segmint audit`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Example:\n  segmint audit --data customers.parquet --events orders=orders.parquet"
-)]
 pub struct Args {
     /// Segment files or folders, for the schema (default: `segments` from segmint.toml).
     paths: Vec<PathBuf>,
