@@ -1951,12 +1951,44 @@ fn zero_threads_is_a_usage_error() {
 fn every_command_help_has_an_example() {
     let test = CliTest::new();
     let commands = [
-        "check", "explain", "eval", "stats", "audit", "test", "backtest", "sample", "sql",
-        "schema", "init",
+        "check",
+        "explain",
+        "eval",
+        "stats",
+        "audit",
+        "test",
+        "backtest",
+        "sample",
+        "sql",
+        "schema",
+        "init",
+        "completions",
+        "man",
     ];
     for name in commands {
         let out = test.command(&[name, "--help"]).output().unwrap();
         let help = String::from_utf8_lossy(&out.stdout);
         assert!(help.contains("Example:\n  segmint "), "{name}: {help}");
     }
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_parser() {
+    let test = CliTest::new();
+    for (shell, marker) in [
+        ("bash", "_segmint()"),
+        ("zsh", "#compdef segmint"),
+        ("fish", "complete -c segmint"),
+    ] {
+        let out = test.command(&["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && script.contains(marker), "{shell}");
+        assert!(script.contains("allow-duplicate-keys"), "{shell}");
+    }
+    let out = test.command(&["man"]).output().unwrap();
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH segmint 1"));
+    assert!(page.contains(".TH segmint-audit 1"));
+    let bad = test.command(&["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }

@@ -12,6 +12,7 @@ mod backtest;
 mod check;
 mod eval;
 mod explain;
+mod generate;
 mod global;
 mod init;
 mod keys;
@@ -102,6 +103,14 @@ enum Command {
     /// Start a project folder from a data export: segmint.toml and the inferred schema.
     #[command(after_help = "Example:\n  segmint init shop --data export/customers.csv")]
     Init(init::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example:\n  segmint completions bash > ~/.local/share/bash-completion/completions/segmint"
+    )]
+    Completions(generate::CompletionArgs),
+    /// Print the man page (roff), every command included.
+    #[command(after_help = "Example:\n  segmint man > segmint.1 && man ./segmint.1")]
+    Man,
 }
 
 /// How a run ended.
@@ -217,6 +226,8 @@ fn run_command(command: Command, context: &mut Context<'_>) -> ExitStatus {
         Command::Sql(args) => sql::run(args, context),
         Command::Schema(args) => schema::run(args, context),
         Command::Init(args) => init::run(args, context),
+        Command::Completions(args) => generate::completions(args, context),
+        Command::Man => generate::man(context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {
