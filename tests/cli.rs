@@ -196,6 +196,15 @@ fn check_github_format() {
     snapshot!(test, test.command(&["check", "--format", "github"]));
 }
 
+#[test]
+fn check_sarif_format() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["check", "--format", "sarif"]));
+}
+
 const TOO_MANY: &str = "segment busy {\n  where age > 18 and country = \"DE\" and orders_count > 1 and newsletter_opt_in\n}\n";
 
 #[test]

@@ -1,4 +1,4 @@
-//! `segmint check [PATHS] [--format human|json|github] [--deny-warnings]`: parse,
+//! `segmint check [PATHS] [--format human|json|github|sarif] [--deny-warnings]`: parse,
 //! type-check and lint; every diagnostic goes to stdout in the chosen format.
 //! Files given inside the project's `segments` folders are checked with the rest
 //! of the project (its schema, event tables, segments), and only they are reported on.
@@ -31,6 +31,8 @@ enum CheckFormat {
     Json,
     /// GitHub Actions annotations.
     Github,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 impl From<CheckFormat> for Format {
@@ -39,6 +41,7 @@ impl From<CheckFormat> for Format {
             CheckFormat::Human => Format::Human,
             CheckFormat::Json => Format::Json,
             CheckFormat::Github => Format::Github,
+            CheckFormat::Sarif => Format::Sarif,
         }
     }
 }
