@@ -2001,3 +2001,65 @@ fn completions_and_man_page_come_from_the_parser() {
     let bad = test.command(&["completions", "tcsh"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Runs `command` with `input` on its standard input.
+fn with_stdin(command: &mut Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn data_dash_reads_standard_input() {
+    let test = CliTest::project(&[]);
+    let plain = test.command(&["stats"]).output().unwrap();
+    for input in [DATA.as_bytes().to_vec(), gzip(DATA.as_bytes())] {
+        let out = with_stdin(&mut test.command(&["stats", "--data", "-"]), &input);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, plain.stdout);
+    }
+    // A membership table piped from eval as an Arrow IPC stream is read back.
+    let arrow = test
+        .command(&["eval", "--output", "-", "--format", "arrow"])
+        .output()
+        .unwrap();
+    let out = with_stdin(&mut test.command(&["stats", "--data", "-"]), &arrow.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: standard input: column `email`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn binary_data_on_standard_input_is_a_one_line_error() {
+    let test = CliTest::project(&[]);
+    let junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let out = with_stdin(
+        &mut test.command(&["eval", "--data", "-", "--output", "m.csv"]),
+        &junk,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: standard input: not a valid CSV, JSON lines or Arrow IPC file (it holds binary data)\n"
+    );
+    assert!(!test.path("m.csv").exists());
+}

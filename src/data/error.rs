@@ -158,3 +158,36 @@ pub enum DataError {
         reason: String,
     },
 }
+
+impl DataError {
+    /// The same error naming `to` where it named `from` (standard input is read
+    /// from a temporary copy, but users piped it in).
+    pub(crate) fn renamed(mut self, from: &std::path::Path, to: &std::path::Path) -> DataError {
+        if let Some(path) = self.path_mut()
+            && path == from
+        {
+            *path = to.to_path_buf();
+        }
+        self
+    }
+
+    fn path_mut(&mut self) -> Option<&mut PathBuf> {
+        match self {
+            DataError::NotFound { path }
+            | DataError::UnknownFormat { path }
+            | DataError::Io { path, .. }
+            | DataError::Corrupt { path, .. }
+            | DataError::MissingColumn { path, .. }
+            | DataError::TypeMismatch { path, .. }
+            | DataError::BadValue { path, .. }
+            | DataError::BadJsonValue { path, .. }
+            | DataError::MissingKey { path, .. }
+            | DataError::OutOfRange { path, .. }
+            | DataError::BadRecord { path, .. }
+            | DataError::OutputFolderMissing { path, .. }
+            | DataError::DuplicateKeys { path, .. }
+            | DataError::Write { path, .. } => Some(path),
+            DataError::KeyColumn { .. } => None,
+        }
+    }
+}

@@ -13,6 +13,7 @@ mod ipc;
 mod json;
 mod json_record;
 mod parquet;
+pub mod stdin;
 mod warnings;
 
 use std::path::{Path, PathBuf};
@@ -57,7 +58,8 @@ enum Reader {
 
 /// An input data file checked against a schema; a [`BatchSource`].
 pub struct DataFile {
-    path: PathBuf,
+    /// The file read (a temporary copy for standard input).
+    source: PathBuf,
     columns: Vec<Column>,
     /// The key field, when a row without a key is an error (see
     /// [`DataError::MissingKey`]): always for a customer table, never for an
@@ -70,13 +72,21 @@ pub struct DataFile {
     /// Duplicated keys whose later rows every pass leaves out
     /// ([`DataFile::keep_first_rows`]).
     first_wins: Option<Arc<Duplicates>>,
+    /// The name in messages: `path`, or `standard input` for `-`.
+    shown: PathBuf,
+    /// The copy of standard input that `path` is (`--data -`).
+    spool: Option<stdin::Spool>,
 }
 
 impl DataFile {
     /// Opens `path` (format by extension) and checks that every field of `schema`
     /// has a compatible column. Reads metadata (Parquet, Arrow), the header (CSV)
     /// or the first 1,000 lines (JSON lines); no data is decoded yet.
+    /// `-` is standard input ([`stdin`]).
     pub fn open(path: &Path, schema: &ir::Schema) -> Result<DataFile, DataError> {
+        if path.as_os_str() == "-" {
+            return DataFile::open_stdin(schema);
+        }
         let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
             path: path.to_path_buf(),
         })?;
@@ -106,14 +116,26 @@ impl DataFile {
             Format::JsonLines => Reader::JsonLines(json::JsonSource::open(path, &columns)?),
         };
         Ok(DataFile {
-            path: path.to_path_buf(),
+            source: path.to_path_buf(),
             columns,
             key: Some(schema.key),
             reader,
             warnings: Mutex::new(Warnings::default()),
             as_of: None,
             first_wins: None,
+            shown: path.to_path_buf(),
+            spool: None,
         })
+    }
+
+    fn open_stdin(schema: &ir::Schema) -> Result<DataFile, DataError> {
+        let spool = stdin::spool()?;
+        let shown = Path::new(stdin::SHOWN);
+        let mut file =
+            DataFile::open(&spool.file, schema).map_err(|e| e.renamed(&spool.file, shown))?;
+        file.shown = shown.to_path_buf();
+        file.spool = Some(spool);
+        Ok(file)
     }
 
     /// [`DataFile::open`] for an event table ([`ir::Program::event_schema`]):
@@ -148,7 +170,7 @@ impl DataFile {
 
     /// The file as given to [`DataFile::open`].
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shown
     }
 
     /// Warnings found while reading, one sentence each, in schema order: values
@@ -157,10 +179,10 @@ impl DataFile {
     /// once its first complete pass is done, however many passes follow.
     pub fn warnings(&self) -> Vec<String> {
         match self.warnings.lock() {
-            Ok(w) => w.messages(&self.path, &self.columns, self.as_of),
+            Ok(w) => w.messages(&self.shown, &self.columns, self.as_of),
             Err(poisoned) => poisoned
                 .into_inner()
-                .messages(&self.path, &self.columns, self.as_of),
+                .messages(&self.shown, &self.columns, self.as_of),
         }
     }
 
@@ -173,14 +195,14 @@ impl DataFile {
         self.columns
             .get(id.0 as usize)
             .ok_or_else(|| DataError::OutOfRange {
-                path: self.path.clone(),
+                path: self.source.clone(),
                 column: format!("#{}", id.0),
                 reason: "is not in the schema".into(),
             })
     }
 
     fn raw_batches(&self, wanted: &[&Column]) -> Result<RawBatches<'_>, DataError> {
-        let path = self.path.as_path();
+        let path = self.source.as_path();
         match &self.reader {
             Reader::Parquet(source) => source.batches(path, wanted),
             Reader::Csv(source) => source.batches(path, wanted),
@@ -192,10 +214,17 @@ impl DataFile {
 
 impl BatchSource for DataFile {
     fn batches(&self, columns: &[FieldId]) -> Result<BatchIter<'_>, DataError> {
-        match (&self.first_wins, self.key) {
+        let batches = match (&self.first_wins, self.key) {
             (Some(duplicates), Some(key)) => self.first_rows(columns, key, duplicates),
             _ => self.normalised(columns),
+        };
+        if self.spool.is_none() {
+            return batches;
         }
+        let rename = |e: DataError| e.renamed(&self.source, &self.shown);
+        Ok(Box::new(
+            batches.map_err(rename)?.map(move |b| b.map_err(rename)),
+        ))
     }
 
     fn row_count(&self) -> Option<u64> {
@@ -225,7 +254,7 @@ impl DataFile {
         };
         let keep: Vec<usize> = (0..columns.len()).collect();
         let mut filter = FirstRowWins::new(duplicates, at);
-        let path = self.path.clone();
+        let path = self.source.clone();
         Ok(Box::new(self.normalised(&read)?.map(move |batch| {
             let batch = filter.filter(batch?)?;
             batch.project(&keep).map_err(|e| DataError::Corrupt {
@@ -299,7 +328,7 @@ impl Normalised<'_> {
             let column = self.file.column(*id)?;
             let array =
                 coerce::normalise(array, &column.ty).map_err(|reason| DataError::OutOfRange {
-                    path: self.file.path.clone(),
+                    path: self.file.source.clone(),
                     column: column.name.clone(),
                     reason,
                 })?;
@@ -316,7 +345,7 @@ impl Normalised<'_> {
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| {
             DataError::Corrupt {
-                path: self.file.path.clone(),
+                path: self.file.source.clone(),
                 format: "data",
                 reason: e.to_string(),
             }
@@ -351,7 +380,7 @@ fn check_key(
     }
     let first = (0..array.len()).find(|i| array.is_null(*i)).unwrap_or(0);
     Err(DataError::MissingKey {
-        path: file.path.clone(),
+        path: file.source.clone(),
         row: rows_before + first as u64 + 1,
         column: column.name.clone(),
     })
