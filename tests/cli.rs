@@ -2063,3 +2063,66 @@ fn binary_data_on_standard_input_is_a_one_line_error() {
     );
     assert!(!test.path("m.csv").exists());
 }
+
+// ----- folders and globs ------------------------------------------------------------
+
+/// The six customers of `DATA` split over hive-style `country=…` folders (the
+/// country is not a column of the files).
+fn hive_project() -> CliTest {
+    let header = "customer_id,email,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in";
+    let mut files: Vec<(String, String)> = Vec::new();
+    for country in ["DE", "FR"] {
+        let rows: Vec<String> = DATA
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(2) == Some(country))
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(2);
+                cells.join(",")
+            })
+            .collect();
+        let path = format!("data/customers/country={country}/part-0.csv");
+        files.push((path, format!("{header}\n{}\n", rows.join("\n"))));
+    }
+    files.push(("data/customers/_SUCCESS".into(), String::new()));
+    let test = CliTest::project(&[]);
+    for (path, text) in &files {
+        test.write(path, text.as_bytes());
+    }
+    test
+}
+
+#[test]
+fn a_folder_with_hive_style_key_value_folders_is_one_table() {
+    let test = hive_project();
+    let plain = test.command(&["stats"]).output().unwrap();
+    for data in ["data/customers", "data/customers/country=*/*.csv"] {
+        let out = test.command(&["stats", "--data", data]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{data}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&plain.stdout),
+            "{data}"
+        );
+    }
+}
+
+#[test]
+fn a_glob_matching_nothing_and_files_that_differ_are_one_line_errors() {
+    let test = hive_project();
+    test.write(
+        "data/customers/country=FR/part-1.csv",
+        b"customer_id,agee\nc9,1\n",
+    );
+    snapshot!(test, test.command(&["stats", "--data", "data/*.parquet"]));
+    snapshot!(
+        test,
+        test.command(&["eval", "--data", "data/customers", "--output", "m.csv"])
+    );
+    assert!(!test.path("m.csv").exists());
+}

@@ -141,6 +141,14 @@ pub enum DataError {
         /// [`crate::data::Duplicates::describe`].
         duplicates: String,
     },
+    /// A folder or pattern (`--data 'exports/*.parquet'`) that gives no data file.
+    #[error("{}: {reason}", path.display())]
+    NoFiles {
+        /// The folder or pattern as given.
+        path: PathBuf,
+        /// Why (`no data files match`, a bad pattern).
+        reason: String,
+    },
     /// Keys that cannot be compared (a column type the checker rules out for keys).
     #[error("cannot compare keys: {reason}")]
     KeyColumn {
@@ -186,6 +194,7 @@ impl DataError {
             | DataError::BadRecord { path, .. }
             | DataError::OutputFolderMissing { path, .. }
             | DataError::DuplicateKeys { path, .. }
+            | DataError::NoFiles { path, .. }
             | DataError::Write { path, .. } => Some(path),
             DataError::KeyColumn { .. } => None,
         }

@@ -189,7 +189,7 @@ impl CsvBatches<'_> {
 }
 
 /// A canonical Arrow builder for one segmint type.
-enum Builder {
+pub(crate) enum Builder {
     Bool(BooleanBuilder),
     Int(Int64Builder),
     Float(Float64Builder),
@@ -202,7 +202,7 @@ enum Builder {
 }
 
 impl Builder {
-    fn new(ty: &Type) -> Builder {
+    pub(crate) fn new(ty: &Type) -> Builder {
         match ty {
             Type::Bool => Builder::Bool(BooleanBuilder::new()),
             Type::Int => Builder::Int(Int64Builder::new()),
@@ -218,7 +218,7 @@ impl Builder {
 
     /// Appends one cell. An empty cell is missing (an empty list for lists).
     /// On a malformed value, gives back the offending text (a list's item).
-    fn push<'t>(&mut self, text: &'t str) -> Result<(), &'t str> {
+    pub(crate) fn push<'t>(&mut self, text: &'t str) -> Result<(), &'t str> {
         if text.is_empty() {
             self.push_empty();
             return Ok(());
@@ -264,7 +264,7 @@ impl Builder {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
+    pub(crate) fn finish(&mut self) -> ArrayRef {
         match self {
             Builder::Bool(b) => Arc::new(b.finish()),
             Builder::Int(b) => Arc::new(b.finish()),

@@ -12,6 +12,7 @@ pub mod input;
 mod ipc;
 mod json;
 mod json_record;
+mod many;
 mod parquet;
 pub mod stdin;
 mod warnings;
@@ -54,6 +55,8 @@ enum Reader {
     Csv(csv::CsvSource),
     Arrow(ipc::IpcSource),
     JsonLines(json::JsonSource),
+    /// A folder or glob of files ([`many`]).
+    Many(Vec<many::Part>),
 }
 
 /// An input data file checked against a schema; a [`BatchSource`].
@@ -87,6 +90,10 @@ impl DataFile {
         if path.as_os_str() == "-" {
             return DataFile::open_stdin(schema);
         }
+        if many::is_many(path) {
+            let parts = many::open(path, schema)?;
+            return Ok(DataFile::with_reader(path, schema, Reader::Many(parts)));
+        }
         let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
             path: path.to_path_buf(),
         })?;
@@ -100,24 +107,20 @@ impl DataFile {
                 reason: "a compressed Parquet or Arrow file is not read; these formats compress inside the file".into(),
             });
         }
-        let columns: Vec<Column> = schema
-            .fields
-            .iter()
-            .map(|f| Column {
-                name: f.name.clone(),
-                ty: f.ty.clone(),
-                nullable: f.nullable,
-            })
-            .collect();
+        let columns = columns_of(schema);
         let reader = match format {
             Format::Parquet => Reader::Parquet(parquet::ParquetSource::open(path, &columns)?),
             Format::Csv => Reader::Csv(csv::CsvSource::open(path, &columns)?),
             Format::Arrow => Reader::Arrow(ipc::IpcSource::open(path, &columns)?),
             Format::JsonLines => Reader::JsonLines(json::JsonSource::open(path, &columns)?),
         };
-        Ok(DataFile {
+        Ok(DataFile::with_reader(path, schema, reader))
+    }
+
+    fn with_reader(path: &Path, schema: &ir::Schema, reader: Reader) -> DataFile {
+        DataFile {
             source: path.to_path_buf(),
-            columns,
+            columns: columns_of(schema),
             key: Some(schema.key),
             reader,
             warnings: Mutex::new(Warnings::default()),
@@ -125,7 +128,7 @@ impl DataFile {
             first_wins: None,
             shown: path.to_path_buf(),
             spool: None,
-        })
+        }
     }
 
     fn open_stdin(schema: &ir::Schema) -> Result<DataFile, DataError> {
@@ -208,6 +211,7 @@ impl DataFile {
             Reader::Csv(source) => source.batches(path, wanted),
             Reader::Arrow(source) => source.batches(path, wanted),
             Reader::JsonLines(source) => source.batches(path, wanted),
+            Reader::Many(parts) => many::batches(parts, &self.columns, wanted),
         }
     }
 }
@@ -230,6 +234,7 @@ impl BatchSource for DataFile {
     fn row_count(&self) -> Option<u64> {
         match &self.reader {
             Reader::Parquet(source) => Some(source.row_count()),
+            Reader::Many(parts) => parts.iter().map(|p| p.row_count()).sum(),
             _ => None,
         }
     }
@@ -384,6 +389,18 @@ fn check_key(
         row: rows_before + first as u64 + 1,
         column: column.name.clone(),
     })
+}
+
+fn columns_of(schema: &ir::Schema) -> Vec<Column> {
+    schema
+        .fields
+        .iter()
+        .map(|f| Column {
+            name: f.name.clone(),
+            ty: f.ty.clone(),
+            nullable: f.nullable,
+        })
+        .collect()
 }
 
 /// `NotFound` for a missing path, an I/O error for a folder.
