@@ -86,6 +86,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod backtest;
 pub mod chart;
 pub mod check;
@@ -103,3 +104,4 @@ pub mod source;
 pub mod sql;
 pub mod stats;
 pub mod syntax;
+pub mod threads;

@@ -196,6 +196,15 @@ fn check_github_format() {
     snapshot!(test, test.command(&["check", "--format", "github"]));
 }
 
+#[test]
+fn check_sarif_format() {
+    let test = CliTest::project(&[(
+        "segments/broken.seg",
+        "segment old {\n  where agee > 60\n}\n",
+    )]);
+    snapshot!(test, test.command(&["check", "--format", "sarif"]));
+}
+
 const TOO_MANY: &str = "segment busy {\n  where age > 18 and country = \"DE\" and orders_count > 1 and newsletter_opt_in\n}\n";
 
 #[test]
@@ -1698,4 +1707,422 @@ fn example_library_backtest_over_a_year_draws_a_chart_that_renders() {
         assert!(width >= 600 && height >= 300);
         assert!(coloured > 2_000, "only {coloured} coloured pixels");
     }
+}
+
+// ----- duplicate keys -----------------------------------------------------------
+
+/// `c1` twice (the second row a different customer) and `c5` three times.
+const DUPLICATED: &str = "\
+customer_id,email,country,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in
+c1,a@example.com,DE,34,regular,,7,1500.5,true
+c2,,FR,,rejected,too_expensive,0,0,false
+c1,z@example.com,FR,20,new,,0,0,false
+c5,e@example.com,FR,45,new,,1,80,true
+c5,e@example.com,FR,45,new,,1,80,true
+c5,e@example.com,FR,45,new,,1,80,true
+";
+
+#[test]
+fn eval_output_stops_on_duplicate_keys_and_writes_nothing() {
+    let test = CliTest::project(&[("data/customers.csv", DUPLICATED)]);
+    snapshot!(test, test.command(&["eval", "--output", "members.csv"]));
+    assert!(!test.path("members.csv").exists());
+}
+
+#[test]
+fn eval_output_with_allow_duplicate_keys_keeps_the_first_row() {
+    let test = CliTest::project(&[("data/customers.csv", DUPLICATED)]);
+    let args = ["eval", "--output", "members.csv", "--allow-duplicate-keys"];
+    snapshot!(test, test.command(&args));
+    insta::assert_snapshot!(test.read("members.csv"));
+}
+
+#[test]
+fn keys_only_stops_on_duplicate_keys() {
+    let test = CliTest::project(&[("data/customers.csv", DUPLICATED)]);
+    let args = ["eval", "--segment", "german", "--keys-only"];
+    snapshot!(test, test.command(&args));
+}
+
+#[test]
+fn test_stops_on_duplicate_keys_and_counts_once_when_allowed() {
+    let test = CliTest::project(&[
+        ("data/customers.csv", DUPLICATED),
+        (
+            "segments/expect.seg",
+            "segment french {\n  where country = \"FR\"\n  expect size = 2\n}\n",
+        ),
+    ]);
+    snapshot!(test, test.command(&["test"]));
+    snapshot!(test, test.command(&["test", "--allow-duplicate-keys"]));
+}
+
+// ----- audit --------------------------------------------------------------------
+
+/// Every kind of finding: a repeated key, a missing key, `Regular` (case) and
+/// `vip` outside the enum, spaces around a country, `de`/`DE`, a negative order
+/// count, a missing `country`.
+const DIRTY: &str = "\
+customer_id,email,country,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in
+c1,a@example.com,DE,34,regular,,7,1500.5,true
+c2,,FR,,rejected,too_expensive,0,0,false
+c1,b@example.com,de,20,Regular,,2,10,false
+c4,d@example.com, DE,28,vip,,-3,300,false
+,e@example.com,FR,45,new,,1,80,true
+c6,,,,rejected,,0,0,false
+";
+
+#[test]
+fn audit_reports_every_kind_of_finding() {
+    let test = CliTest::project(&[
+        ("data/customers.csv", DIRTY),
+        ("segments/events.seg", EVENTS_SEG),
+        ("data/orders.csv", ORDERS),
+    ]);
+    let args = ["audit", "--events", "orders=data/orders.csv"];
+    snapshot!(test, test.command(&args));
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    snapshot!(test, test.command(&json));
+    let mut markdown = args.to_vec();
+    markdown.extend(["--format", "markdown"]);
+    snapshot!(test, test.command(&markdown));
+}
+
+#[test]
+fn audit_of_clean_data_exits_0() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["audit"]));
+}
+
+// ----- pipes and compressed inputs ------------------------------------------------
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn eval_writes_csv_to_standard_output() {
+    let test = CliTest::project(&[]);
+    let args = [
+        "eval",
+        "--output",
+        "-",
+        "--format",
+        "csv",
+        "--segment",
+        "german",
+    ];
+    snapshot!(test, test.command(&args));
+}
+
+#[test]
+fn eval_output_dash_needs_a_format() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["eval", "--output", "-"]));
+}
+
+#[test]
+fn eval_writes_every_format_to_standard_output() {
+    let test = CliTest::project(&[]);
+    for format in ["jsonl", "arrow", "parquet"] {
+        let out = test
+            .command(&["eval", "--output", "-", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{format}");
+        assert!(!out.stdout.is_empty(), "{format}");
+        let file = format!("members.{format}");
+        test.write(&file, &out.stdout);
+        let back = test
+            .command(&["stats", "--data", &file, "--format", "json"])
+            .output()
+            .unwrap();
+        // The membership table is not a customer table; it is enough that the
+        // bytes are a readable file of the format: stats fails on the schema only.
+        let stderr = String::from_utf8_lossy(&back.stderr);
+        assert!(stderr.contains("is missing"), "{format}: {stderr}");
+    }
+}
+
+#[test]
+fn compressed_csv_and_json_lines_are_read() {
+    let jsonl = "{\"customer_id\":\"c1\",\"country\":\"DE\",\"status\":\"regular\",\"orders_count\":7,\"lifetime_value\":1500.5,\"newsletter_opt_in\":true}\n";
+    let test = CliTest::project(&[]);
+    test.write("data/c.csv.gz", &gzip(DATA.as_bytes()));
+    test.write(
+        "data/c.csv.zst",
+        &zstd::encode_all(DATA.as_bytes(), 3).unwrap(),
+    );
+    test.write("data/c.jsonl.gz", &gzip(jsonl.as_bytes()));
+    test.write(
+        "data/c.jsonl.zst",
+        &zstd::encode_all(jsonl.as_bytes(), 3).unwrap(),
+    );
+    let plain = test.command(&["stats"]).output().unwrap();
+    for file in ["data/c.csv.gz", "data/c.csv.zst"] {
+        let out = test.command(&["stats", "--data", file]).output().unwrap();
+        assert!(out.status.success(), "{file}");
+        assert_eq!(out.stdout, plain.stdout, "{file}");
+    }
+    for file in ["data/c.jsonl.gz", "data/c.jsonl.zst"] {
+        let out = test.command(&["stats", "--data", file]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.starts_with("1 customer as of"), "{file}: {stdout}");
+    }
+}
+
+#[test]
+fn truncated_and_unreadable_compressed_inputs_are_one_line_errors() {
+    let test = CliTest::project(&[]);
+    let whole = gzip(DATA.as_bytes());
+    test.write("data/cut.csv.gz", &whole[..whole.len() / 2]);
+    test.write("data/junk.csv.zst", b"this is not zstd at all");
+    test.write("data/c.parquet.gz", &whole);
+    for file in ["data/cut.csv.gz", "data/junk.csv.zst", "data/c.parquet.gz"] {
+        let out = test
+            .command(&["eval", "--data", file, "--output", "members.csv"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{file}: {stderr}");
+        assert!(errors[0].contains(file), "{file}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        assert!(!test.path("members.csv").exists(), "{file}");
+    }
+    snapshot!(
+        test,
+        test.command(&["eval", "--data", "data/cut.csv.gz", "--output", "m.csv"])
+    );
+}
+
+// ----- global flags ---------------------------------------------------------------
+
+const WARNS: &str = "segment not_old {\n  where not (age > 60)\n}\n";
+
+#[test]
+fn color_follows_the_flag_and_the_environment() {
+    let test = CliTest::project(&[("segments/warn.seg", WARNS)]);
+    let coloured = |command: &mut Command| {
+        let out = command.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        text.contains('\u{1b}')
+    };
+    // NO_COLOR is set by `command`; a pipe is no terminal.
+    assert!(!coloured(&mut test.command(&["check"])));
+    assert!(coloured(&mut test.command(&["check", "--color", "always"])));
+    assert!(!coloured(
+        test.command(&["check", "--color", "never"])
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+    ));
+    assert!(coloured(
+        test.command(&["check"])
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+    ));
+    assert!(!coloured(
+        test.command(&["check"])
+            .env_remove("NO_COLOR")
+            .env("TERM", "dumb")
+    ));
+}
+
+#[test]
+fn quiet_drops_warnings_and_keeps_results() {
+    let test = CliTest::project(&[("segments/warn.seg", WARNS)]);
+    snapshot!(test, test.command(&["eval", "-q", "--output", "m.csv"]));
+}
+
+#[test]
+fn zero_threads_is_a_usage_error() {
+    let test = CliTest::project(&[]);
+    snapshot!(test, test.command(&["stats", "--threads", "0"]));
+    let out = test
+        .command(&["stats"])
+        .env("SEGMINT_THREADS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let one = test.command(&["stats", "--threads", "1"]).output().unwrap();
+    let all = test.command(&["stats"]).output().unwrap();
+    assert_eq!(one.stdout, all.stdout);
+}
+
+#[test]
+fn every_command_help_has_an_example() {
+    let test = CliTest::new();
+    let commands = [
+        "check",
+        "explain",
+        "eval",
+        "stats",
+        "audit",
+        "test",
+        "backtest",
+        "sample",
+        "sql",
+        "schema",
+        "init",
+        "completions",
+        "man",
+    ];
+    for name in commands {
+        let out = test.command(&[name, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Example:\n  segmint "), "{name}: {help}");
+    }
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_parser() {
+    let test = CliTest::new();
+    for (shell, marker) in [
+        ("bash", "_segmint()"),
+        ("zsh", "#compdef segmint"),
+        ("fish", "complete -c segmint"),
+    ] {
+        let out = test.command(&["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && script.contains(marker), "{shell}");
+        assert!(script.contains("allow-duplicate-keys"), "{shell}");
+    }
+    let out = test.command(&["man"]).output().unwrap();
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH segmint 1"));
+    assert!(page.contains(".TH segmint-audit 1"));
+    let bad = test.command(&["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Runs `command` with `input` on its standard input.
+fn with_stdin(command: &mut Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn data_dash_reads_standard_input() {
+    let test = CliTest::project(&[]);
+    let plain = test.command(&["stats"]).output().unwrap();
+    for input in [DATA.as_bytes().to_vec(), gzip(DATA.as_bytes())] {
+        let out = with_stdin(&mut test.command(&["stats", "--data", "-"]), &input);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, plain.stdout);
+    }
+    // A membership table piped from eval as an Arrow IPC stream is read back.
+    let arrow = test
+        .command(&["eval", "--output", "-", "--format", "arrow"])
+        .output()
+        .unwrap();
+    let out = with_stdin(&mut test.command(&["stats", "--data", "-"]), &arrow.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: standard input: column `email`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn binary_data_on_standard_input_is_a_one_line_error() {
+    let test = CliTest::project(&[]);
+    let junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let out = with_stdin(
+        &mut test.command(&["eval", "--data", "-", "--output", "m.csv"]),
+        &junk,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: standard input: not a valid CSV, JSON lines or Arrow IPC file (it holds binary data)\n"
+    );
+    assert!(!test.path("m.csv").exists());
+}
+
+// ----- folders and globs ------------------------------------------------------------
+
+/// The six customers of `DATA` split over hive-style `country=…` folders (the
+/// country is not a column of the files).
+fn hive_project() -> CliTest {
+    let header = "customer_id,email,age,status,rejection_reason,orders_count,lifetime_value,newsletter_opt_in";
+    let mut files: Vec<(String, String)> = Vec::new();
+    for country in ["DE", "FR"] {
+        let rows: Vec<String> = DATA
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(2) == Some(country))
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(2);
+                cells.join(",")
+            })
+            .collect();
+        let path = format!("data/customers/country={country}/part-0.csv");
+        files.push((path, format!("{header}\n{}\n", rows.join("\n"))));
+    }
+    files.push(("data/customers/_SUCCESS".into(), String::new()));
+    let test = CliTest::project(&[]);
+    for (path, text) in &files {
+        test.write(path, text.as_bytes());
+    }
+    test
+}
+
+#[test]
+fn a_folder_with_hive_style_key_value_folders_is_one_table() {
+    let test = hive_project();
+    let plain = test.command(&["stats"]).output().unwrap();
+    for data in ["data/customers", "data/customers/country=*/*.csv"] {
+        let out = test.command(&["stats", "--data", data]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{data}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&plain.stdout),
+            "{data}"
+        );
+    }
+}
+
+#[test]
+fn a_glob_matching_nothing_and_files_that_differ_are_one_line_errors() {
+    let test = hive_project();
+    test.write(
+        "data/customers/country=FR/part-1.csv",
+        b"customer_id,agee\nc9,1\n",
+    );
+    snapshot!(test, test.command(&["stats", "--data", "data/*.parquet"]));
+    snapshot!(
+        test,
+        test.command(&["eval", "--data", "data/customers", "--output", "m.csv"])
+    );
+    assert!(!test.path("m.csv").exists());
 }

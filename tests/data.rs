@@ -673,6 +673,30 @@ fn json_int_out_of_range_after_the_sample_names_the_line() {
     );
 }
 
+/// One rule for every line: each bad value gives the same message (but its line)
+/// on line 2 (checked at open) and past the first 1,000 records (checked while
+/// reading), also in a column the pass does not read.
+#[test]
+fn json_values_are_checked_the_same_on_every_line() {
+    let good = "{\"id\":\"a\",\"n\":1}\n";
+    let bad_records = [
+        "{\"id\":5,\"n\":2}",
+        "{\"id\":\"b\",\"n\":2.5}",
+        "{\"id\":\"b\",\"n\":\"5\"}",
+        "{\"id\":\"b\",\"n\":2,\"s\":true}",
+        "{\"id\":\"b\",\"n\":2,\"d\":20240101}",
+    ];
+    let schema = json_schema();
+    for bad in bad_records {
+        let (dir, path) = jsonl(&format!("{good}{bad}\n"));
+        let early = message(open_err(&path, &schema), Some(dir.path()));
+        let (dir, path) = jsonl(&format!("{}{bad}\n", good.repeat(1_200)));
+        let file = DataFile::open(&path, &schema).unwrap();
+        let late = message(read_err(&file, &[FieldId(0)]), Some(dir.path()));
+        assert_eq!(early.replace("line 2", "line 1201"), late, "{bad}");
+    }
+}
+
 #[test]
 fn json_nullable_field_omitted_everywhere_is_all_missing() {
     let (_dir, path) = jsonl("{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":2}\n");
@@ -1123,6 +1147,46 @@ fn a_dropped_writer_leaves_no_file() {
         drop(writer);
     }
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn parquet_outputs_take_the_compression_asked_for() {
+    use parquet::basic::Compression;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use segmint::data::ParquetCompression;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (ParquetCompression::Zstd, "ZSTD"),
+        (ParquetCompression::Snappy, "SNAPPY"),
+        (ParquetCompression::Lz4, "LZ4_RAW"),
+        (ParquetCompression::None, "UNCOMPRESSED"),
+    ];
+    for (compression, expected) in cases {
+        let path = dir.path().join(format!("{expected}.parquet"));
+        let mut writer =
+            OutputWriter::create_with(&path, output_batch().schema(), compression).unwrap();
+        writer.write(&output_batch()).unwrap();
+        writer.finish().unwrap();
+        let reader = SerializedFileReader::new(fs::File::open(&path).unwrap()).unwrap();
+        let codec: Compression = reader.metadata().row_group(0).column(0).compression();
+        assert!(format!("{codec:?}").starts_with(expected), "{codec:?}");
+    }
+}
+
+#[test]
+fn a_stream_output_hands_back_its_bytes() {
+    let mut writer = OutputWriter::to_stream(
+        Path::new("standard output"),
+        segmint::data::Format::Csv,
+        output_batch().schema(),
+        Default::default(),
+    )
+    .unwrap();
+    writer.write(&output_batch()).unwrap();
+    let mut bytes = writer.take_bytes();
+    bytes.extend(writer.finish().unwrap());
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.lines().count() > 1, "{text}");
 }
 
 // ----- the sample generator ---------------------------------------------------------

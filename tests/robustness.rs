@@ -114,8 +114,47 @@ fn ten_thousand_nested_parentheses_are_too_deeply_nested() {
 
 #[test]
 fn ten_thousand_unclosed_brackets_are_too_deeply_nested() {
-    let diagnostics = run(&"[".repeat(10_000));
+    let text = format!("segment a {{ where {}", "(".repeat(10_000));
+    let diagnostics = run(&text);
     assert_eq!(codes(&diagnostics), vec![Code::TooDeeplyNested]);
+}
+
+/// The nesting limit protects the parser but does not hide an earlier mistake: the
+/// first error reported is where the text first stops being the language.
+#[test]
+fn an_error_before_deep_nesting_is_reported_where_it_is() {
+    let cases = [
+        ("[".repeat(10_000), 0),
+        (
+            format!("segment a {{ where vip and and {}", "(".repeat(10_000)),
+            26,
+        ),
+        (format!("segment a {{ where €\n{}", "(".repeat(10_000)), 18),
+    ];
+    for (text, at) in cases {
+        let diagnostics = run(&text);
+        assert_eq!(codes(&diagnostics), vec![Code::SyntaxError], "{text:.40}");
+        let first = diagnostics.iter().next().unwrap();
+        assert_eq!(first.primary.span.start, at, "{text:.40}");
+    }
+}
+
+/// 100 kB of random bytes (read as text the way files are, invalid UTF-8 replaced):
+/// the first diagnostic is on line 1, not at the first deep bracket far below.
+#[test]
+fn random_bytes_report_their_first_error_on_line_one() {
+    let mut seed = 0xb17e5_u64;
+    let bytes: Vec<u8> = (0..100_000).map(|_| xorshift(&mut seed) as u8).collect();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let diagnostics = run(&text);
+    let first = diagnostics.iter().next().unwrap();
+    let line_end = text.find('\n').unwrap_or(text.len());
+    assert!(
+        (first.primary.span.start as usize) <= line_end,
+        "{:?} at {}",
+        first.code,
+        first.primary.span.start
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `segmint check [PATHS] [--format human|json|github|markdown] [--deny-warnings]`: parse,
+//! `segmint check [PATHS] [--format human|json|github|markdown|sarif] [--deny-warnings]`: parse,
 //! type-check and lint; every diagnostic goes to stdout in the chosen format.
 //! Files given inside the project's `segments` folders are checked with the rest
 //! of the project (its schema, event tables, segments), and only they are reported on.
@@ -33,6 +33,8 @@ enum CheckFormat {
     Github,
     /// A summary and a table for a pull-request comment.
     Markdown,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 /// Runs `segmint check`.
@@ -52,6 +54,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         }
         CheckFormat::Json => render::render(Format::Json, diagnostics, sources, colour, out)?,
         CheckFormat::Github => render::render(Format::Github, diagnostics, sources, colour, out)?,
+        CheckFormat::Sarif => render::render(Format::Sarif, diagnostics, sources, colour, out)?,
         CheckFormat::Markdown => render::markdown::render(diagnostics, sources, &summary, out)?,
     }
     let fails = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);

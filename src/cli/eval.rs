@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::input::{Input, execute};
 use super::{Context, ExitStatus, RunError, counts};
-use crate::data::OutputWriter;
+use crate::eval::EvalError;
 use crate::run::{Run, Selection};
 use crate::stats::Layout;
 
@@ -26,13 +26,18 @@ pub struct Args {
     /// that is not paused, and every tiers block).
     #[arg(long = "segment", value_name = "NAME")]
     segments: Vec<String>,
-    /// Write the membership table here (.csv, .parquet, .arrow, .jsonl).
+    /// Write the membership table here (.csv, .parquet, .arrow, .jsonl; `-`:
+    /// standard output, with --format).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Only the keys of the members of the one `--segment`: one per line on
     /// standard output, or a one-column table with `--output`.
     #[arg(long)]
     keys_only: bool,
+    #[command(flatten)]
+    unique: super::unique::KeyArgs,
+    #[command(flatten)]
+    sink: super::sink::SinkArgs,
 }
 
 /// Runs `segmint eval`.
@@ -45,7 +50,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let mut options = args.input.options(&program, &config, select)?;
     // a count never shows the key, among the most expensive columns to decode
     options.key = args.keys_only || args.output.is_some();
-    let run = Run::open(&program, &options)?;
+    let mut run = Run::open(&program, &options)?;
+    let key = program.schema.key;
+    if args.keys_only || args.unique.allow_duplicate_keys {
+        super::unique::check_before(args.unique, &mut run.data, key, context)?;
+    }
     if args.keys_only {
         return super::keys::write(
             &program,
@@ -58,11 +67,34 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     match &args.output {
         Some(path) => {
             let schema = with_as_of(run.plan.membership_schema(), run.plan.as_of());
-            let mut writer = OutputWriter::create(path, schema)?;
-            let summary = execute(&run, context, &mut |batch| Ok(writer.write(&batch)?))?;
-            writer.finish()?;
+            let mut writer = super::sink::create(path, &args.sink, schema)?;
+            let mut watch = super::unique::Watch::default();
+            let mut nowhere = std::io::sink();
+            let (mut inner, stdout) = super::sink::split(context, &mut nowhere);
+            let mut closed: Option<std::io::Error> = None;
+            let summary = execute(&run, &mut inner, &mut |batch| {
+                watch.add(&batch)?;
+                writer.write(&batch)?;
+                stdout.write_all(&writer.take_bytes()).map_err(|e| {
+                    let message = format!("cannot write to standard output: {e}");
+                    closed = Some(e);
+                    EvalError::Output(message)
+                })
+            });
+            // A reader that stopped early (`| head`) is not an error.
+            let summary = match (summary, closed) {
+                (Err(_), Some(e)) => return Err(RunError::Output(e)),
+                (summary, _) => summary?,
+            };
+            watch.finish(&run.data, key)?;
+            let rest = writer.finish()?;
+            context.stdout.write_all(&rest)?;
             let rows = super::output::counted(summary.rows, "row");
-            writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
+            writeln!(
+                context.stderr,
+                "wrote {rows} to {}",
+                super::sink::shown(path)
+            )?;
         }
         None => {
             let layout = Layout::of_plan(&program, &run.plan, false, None);

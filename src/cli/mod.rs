@@ -7,6 +7,7 @@
 //! asked, `2` the command could not run ([`RunError`]). Diagnostics are rendered
 //! here, at the edge; colour only when the stream is a terminal.
 
+mod audit;
 mod backtest;
 mod check;
 mod counts;
@@ -14,6 +15,8 @@ mod diff;
 mod diff_report;
 mod eval;
 mod explain;
+mod generate;
+mod global;
 mod init;
 mod input;
 mod keys;
@@ -22,9 +25,11 @@ mod overlap;
 mod progress;
 mod sample;
 mod schema;
+mod sink;
 mod sql;
 mod stats;
 mod test;
+mod unique;
 mod words;
 
 use std::ffi::OsString;
@@ -53,32 +58,64 @@ use crate::project::{self, Compiled, Config, ProjectError};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: global::Global,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Parse, type-check and lint segment files.
+    #[command(after_help = "Example:\n  segmint check segments/ --format github")]
     Check(check::Args),
     /// Show a segment's criteria, checked expression and compiled plan.
+    #[command(after_help = "Example:\n  segmint explain champions")]
     Explain(explain::Args),
     /// Evaluate segments over a data file and write the membership table.
+    #[command(
+        after_help = "Example:\n  segmint eval --data customers.parquet --output members.parquet --compression snappy\n  segmint eval --segment champions --keys-only > champions.txt\n  segmint eval --output - --format csv | head"
+    )]
     Eval(eval::Args),
     /// Count members per segment and tier, with overlaps and breakdowns.
+    #[command(
+        after_help = "Example:\n  segmint stats --data customers.parquet --overlap --format markdown"
+    )]
     Stats(stats::Args),
+    /// Report data-quality problems in the customer and event tables, by the schema.
+    #[command(
+        after_help = "Example:\n  segmint audit --data customers.csv.gz --events orders=orders.parquet --format json"
+    )]
+    Audit(audit::Args),
     /// Check every `expect` line against the data.
+    #[command(after_help = "Example:\n  segmint test --data customers.parquet --format markdown")]
     Test(test::Args),
     /// Compare with a base version of the rules, or two data snapshots: who enters and exits.
     Diff(diff::Args),
     /// Evaluate segments and expectations at a series of past as-of dates.
     Backtest(backtest::Args),
     /// Write a generated sample customer table.
+    #[command(
+        after_help = "Example:\n  segmint sample --rows 100000 --output customers.parquet --orders orders.parquet"
+    )]
     Sample(sample::Args),
     /// Print one SQL query that returns the membership table, for a warehouse or cluster.
+    #[command(
+        after_help = "Example:\n  segmint sql --dialect duckdb --table customers --segment champions"
+    )]
     Sql(sql::Args),
     /// Infer a `schema` (or `events`) block from a data file.
+    #[command(after_help = "Example:\n  segmint schema infer customers.csv > segments/schema.seg")]
     Schema(schema::Args),
     /// Start a project folder from a data export: segmint.toml and the inferred schema.
+    #[command(after_help = "Example:\n  segmint init shop --data export/customers.csv")]
     Init(init::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example:\n  segmint completions bash > ~/.local/share/bash-completion/completions/segmint"
+    )]
+    Completions(generate::CompletionArgs),
+    /// Print the man page (roff), every command included.
+    #[command(after_help = "Example:\n  segmint man > segmint.1 && man ./segmint.1")]
+    Man,
 }
 
 /// How a run ended.
@@ -154,31 +191,43 @@ pub struct Terminal {
     pub stderr_interactive: bool,
 }
 
-impl Terminal {
-    /// Looks at the real streams and `NO_COLOR` (<https://no-color.org>).
-    pub fn detect() -> Terminal {
-        use std::io::IsTerminal;
-        let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let stderr = io::stderr().is_terminal();
-        Terminal {
-            stdout_colour: colour && io::stdout().is_terminal(),
-            stderr_colour: colour && stderr,
-            stderr_interactive: stderr,
-        }
-    }
-}
-
 /// Parses `args` (program name first) and runs the command.
 pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) -> ExitStatus {
+    let started = std::time::Instant::now();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => return clap_error(&error, context),
     };
-    let outcome = match cli.command {
+    if let Err(message) = cli.global.apply_threads() {
+        let _ = writeln!(context.stderr, "error: {message}");
+        return ExitStatus::Error;
+    }
+    let global = cli.global.clone();
+    let mut quiet;
+    let mut context = Context {
+        cwd: context.cwd.clone(),
+        stdout: &mut *context.stdout,
+        stderr: if global.quiet {
+            quiet = global::Quiet::new(&mut *context.stderr);
+            &mut quiet
+        } else {
+            &mut *context.stderr
+        },
+        terminal: global.terminal(context.terminal),
+    };
+    let status = run_command(cli.command, &mut context);
+    global.report(started, context.stderr);
+    let _ = context.stderr.flush();
+    status
+}
+
+fn run_command(command: Command, context: &mut Context<'_>) -> ExitStatus {
+    let outcome = match command {
         Command::Check(args) => check::run(args, context),
         Command::Explain(args) => explain::run(args, context),
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
+        Command::Audit(args) => audit::run(args, context),
         Command::Test(args) => test::run(args, context),
         Command::Diff(args) => diff::run(args, context),
         Command::Backtest(args) => backtest::run(args, context),
@@ -186,6 +235,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Sql(args) => sql::run(args, context),
         Command::Schema(args) => schema::run(args, context),
         Command::Init(args) => init::run(args, context),
+        Command::Completions(args) => generate::completions(args, context),
+        Command::Man => generate::man(context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {

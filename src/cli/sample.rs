@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
 
+use super::progress::Progress;
 use super::{Context, ExitStatus, RunError};
 use crate::data::OutputWriter;
 use crate::data::sample::{
@@ -76,14 +77,25 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         orders: orders.is_some(),
         email_events: email_events.is_some(),
     };
+    let interactive = context.terminal.stderr_interactive;
+    let mut progress = Progress::of(
+        interactive,
+        "generating".into(),
+        "customers",
+        Some(args.rows as u64),
+    );
     for batch in generate_with_history(args.rows, args.seed, BATCH_ROWS, history) {
         match (&batch, orders.as_mut(), email_events.as_mut()) {
-            (SampleBatch::Customers(b), _, _) => customers.write(b)?,
+            (SampleBatch::Customers(b), _, _) => {
+                customers.write(b)?;
+                progress.advance(b.num_rows(), context.stderr);
+            }
             (SampleBatch::Orders(b), Some(out), _) => out.write(b)?,
             (SampleBatch::EmailEvents(b), _, Some(out)) => out.write(b)?,
             _ => {}
         }
     }
+    progress.finish(context.stderr);
     for (output, noun) in [
         (Some(customers), "row"),
         (orders, "order"),

@@ -30,6 +30,8 @@ pub struct Args {
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
+    #[command(flatten)]
+    unique: super::unique::KeyArgs,
 }
 
 /// `--format` of `test`.
@@ -57,7 +59,9 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
         .options(&program, &config, Selection::every_segment(&program))?;
     options.measures = expect::lift_measures(&program, &|_| true);
     options.key = false;
-    let run = Run::open(&program, &options)?;
+    let mut run = Run::open(&program, &options)?;
+    let key = program.schema.key;
+    super::unique::check_before(args.unique, &mut run.data, key, context)?;
     let as_of = run.plan.as_of();
     let layout = Layout::of_plan(&program, &run.plan, true, None);
     let stats = super::input::count(&run, layout, context)?;

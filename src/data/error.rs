@@ -131,6 +131,30 @@ pub enum DataError {
         /// Its parent folder.
         folder: PathBuf,
     },
+    /// A customer key on more than one row (the first few named).
+    #[error("{}: {duplicates} in the key column `{column}`; each customer must have one row (pass --allow-duplicate-keys to keep the first row of each, or run `segmint audit` for a full report)", path.display())]
+    DuplicateKeys {
+        /// The file as given.
+        path: PathBuf,
+        /// The key column.
+        column: String,
+        /// [`crate::data::Duplicates::describe`].
+        duplicates: String,
+    },
+    /// A folder or pattern (`--data 'exports/*.parquet'`) that gives no data file.
+    #[error("{}: {reason}", path.display())]
+    NoFiles {
+        /// The folder or pattern as given.
+        path: PathBuf,
+        /// Why (`no data files match`, a bad pattern).
+        reason: String,
+    },
+    /// Keys that cannot be compared (a column type the checker rules out for keys).
+    #[error("cannot compare keys: {reason}")]
+    KeyColumn {
+        /// What went wrong.
+        reason: String,
+    },
     /// The encoder refused a batch (e.g. a type the format cannot store).
     #[error("{}: cannot write {format}: {reason}", path.display())]
     Write {
@@ -141,4 +165,38 @@ pub enum DataError {
         /// What the encoder said.
         reason: String,
     },
+}
+
+impl DataError {
+    /// The same error naming `to` where it named `from` (standard input is read
+    /// from a temporary copy, but users piped it in).
+    pub(crate) fn renamed(mut self, from: &std::path::Path, to: &std::path::Path) -> DataError {
+        if let Some(path) = self.path_mut()
+            && path == from
+        {
+            *path = to.to_path_buf();
+        }
+        self
+    }
+
+    fn path_mut(&mut self) -> Option<&mut PathBuf> {
+        match self {
+            DataError::NotFound { path }
+            | DataError::UnknownFormat { path }
+            | DataError::Io { path, .. }
+            | DataError::Corrupt { path, .. }
+            | DataError::MissingColumn { path, .. }
+            | DataError::TypeMismatch { path, .. }
+            | DataError::BadValue { path, .. }
+            | DataError::BadJsonValue { path, .. }
+            | DataError::MissingKey { path, .. }
+            | DataError::OutOfRange { path, .. }
+            | DataError::BadRecord { path, .. }
+            | DataError::OutputFolderMissing { path, .. }
+            | DataError::DuplicateKeys { path, .. }
+            | DataError::NoFiles { path, .. }
+            | DataError::Write { path, .. } => Some(path),
+            DataError::KeyColumn { .. } => None,
+        }
+    }
 }

@@ -22,6 +22,7 @@ use std::path::Path;
 mod coerce;
 mod error;
 pub mod infer;
+pub mod keys;
 mod read;
 pub mod sample;
 mod text;
@@ -29,8 +30,9 @@ mod write;
 
 pub use coerce::canonical_type;
 pub use error::DataError;
+pub use keys::Duplicates;
 pub use read::DataFile;
-pub use write::{OutputWriter, write_whole};
+pub use write::{OutputWriter, ParquetCompression, write_whole};
 
 /// The file formats, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +49,13 @@ pub enum Format {
 
 impl Format {
     /// The format for a path's extension, if it is one we know.
+    /// A `.gz` or `.zst` after it is the compression of a text input
+    /// (`customers.csv.gz` is CSV).
     pub fn from_path(path: &Path) -> Option<Format> {
+        let path = match read::input::Compressed::of(path) {
+            Some(_) => Path::new(path.file_stem()?),
+            None => path,
+        };
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "parquet" => Some(Format::Parquet),
@@ -59,8 +67,7 @@ impl Format {
     }
 
     /// The accepted extensions, for messages.
-    pub const EXTENSIONS_LIST: &'static str =
-        ".parquet, .csv, .arrow, .ipc, .feather, .jsonl, .ndjson";
+    pub const EXTENSIONS_LIST: &'static str = ".parquet, .csv, .arrow, .ipc, .feather, .jsonl, .ndjson (.csv and .jsonl also with .gz or .zst)";
 
     /// The format's name in messages.
     pub fn name(self) -> &'static str {

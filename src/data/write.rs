@@ -1,29 +1,29 @@
-//! Writing outputs: record batches in, a CSV, Parquet (zstd), Arrow IPC file or
-//! JSON lines file out, chosen by extension.
+//! Writing outputs: record batches in, a CSV, Parquet (zstd by default), Arrow IPC
+//! file or JSON lines file out, chosen by extension; or the same bytes handed back
+//! for standard output ([`OutputWriter::to_stream`], Arrow as the IPC stream format).
 //!
-//! Everything goes to a temporary file next to the output, renamed over it by
-//! [`OutputWriter::finish`]. On an error, or when the writer is dropped without
-//! `finish`, the temporary file is removed: an output appears whole or not at all.
-//! Zero rows still give a valid file (a header row for CSV, an empty file for JSON
-//! lines).
+//! A file goes to a securely created temporary file next to the output (the
+//! `tempfile` crate), renamed over it by [`OutputWriter::finish`]. On an error, or
+//! when the writer is dropped without `finish`, the temporary file is removed: an
+//! output appears whole or not at all. Zero rows still give a valid file (a header
+//! row for CSV, an empty file for JSON lines).
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
-use arrow::ipc::writer::FileWriter;
+use arrow::ipc::writer::{FileWriter, StreamWriter};
 use arrow::json::LineDelimitedWriter;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use tempfile::NamedTempFile;
 
 use super::{DataError, Format, text};
 
@@ -31,57 +31,174 @@ use super::{DataError, Format, text};
 /// see [`text_ready`]).
 const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
 
-/// An output file being written; see the module docs for the guarantees.
+/// The compression of Parquet outputs (`--compression`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ParquetCompression {
+    /// zstd at its default level: small files (the default).
+    #[default]
+    Zstd,
+    /// snappy: what most tools write; cheaper to produce, larger.
+    Snappy,
+    /// lz4 (the raw LZ4 codec of current Parquet).
+    Lz4,
+    /// No compression.
+    None,
+}
+
+impl ParquetCompression {
+    /// The names `--compression` takes.
+    pub const NAMES: [&'static str; 4] = ["zstd", "snappy", "lz4", "none"];
+
+    /// The value for one of [`ParquetCompression::NAMES`].
+    pub fn from_name(name: &str) -> Option<ParquetCompression> {
+        match name {
+            "zstd" => Some(ParquetCompression::Zstd),
+            "snappy" => Some(ParquetCompression::Snappy),
+            "lz4" => Some(ParquetCompression::Lz4),
+            "none" => Some(ParquetCompression::None),
+            _ => None,
+        }
+    }
+
+    fn codec(self) -> Compression {
+        match self {
+            ParquetCompression::Zstd => Compression::ZSTD(ZstdLevel::default()),
+            ParquetCompression::Snappy => Compression::SNAPPY,
+            ParquetCompression::Lz4 => Compression::LZ4_RAW,
+            ParquetCompression::None => Compression::UNCOMPRESSED,
+        }
+    }
+}
+
+/// What an output is written to.
+type Sink = Box<dyn Write + Send>;
+
+/// An output being written; see the module docs for the guarantees.
 pub struct OutputWriter {
     encoder: Option<Encoder>,
-    temp: TempFile,
+    /// The temporary file (`None` for a stream).
+    temp: Option<NamedTempFile>,
+    /// The bytes written to a stream and not yet taken.
+    stream: Option<SharedBuffer>,
     path: PathBuf,
     format: Format,
     schema: SchemaRef,
     wrote_batch: bool,
 }
 
-/// The format-specific writer, over the temporary file.
+/// The format-specific writer.
 enum Encoder {
-    Csv(arrow::csv::Writer<BufWriter<File>>),
-    Parquet(Box<ArrowWriter<File>>),
-    Arrow(FileWriter<BufWriter<File>>),
-    JsonLines(LineDelimitedWriter<BufWriter<File>>),
+    Csv(arrow::csv::Writer<BufWriter<Sink>>),
+    Parquet(Box<ArrowWriter<Sink>>),
+    Arrow(FileWriter<BufWriter<Sink>>),
+    ArrowStream(StreamWriter<BufWriter<Sink>>),
+    JsonLines(LineDelimitedWriter<BufWriter<Sink>>),
+}
+
+/// A byte buffer the encoder writes into and the caller drains to standard output.
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn take(&self) -> Vec<u8> {
+        match self.0.lock() {
+            Ok(mut bytes) => std::mem::take(&mut *bytes),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut bytes) => bytes.extend_from_slice(buf),
+            Err(poisoned) => poisoned.into_inner().extend_from_slice(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl OutputWriter {
     /// Starts writing `path` (format by extension) with batches of `schema`.
     /// Fails if the extension is unknown or the folder does not exist.
     pub fn create(path: &Path, schema: SchemaRef) -> Result<OutputWriter, DataError> {
+        OutputWriter::create_with(path, schema, ParquetCompression::default())
+    }
+
+    /// [`OutputWriter::create`] with the compression of a Parquet output.
+    pub fn create_with(
+        path: &Path,
+        schema: SchemaRef,
+        compression: ParquetCompression,
+    ) -> Result<OutputWriter, DataError> {
         let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
             path: path.to_path_buf(),
         })?;
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !folder.is_dir() {
-            return Err(DataError::OutputFolderMissing {
+        if super::read::input::Compressed::of(path).is_some() {
+            return Err(DataError::Write {
                 path: path.to_path_buf(),
-                folder,
+                format: format.name(),
+                reason: "compressed text outputs are not written; write .parquet (see --compression) or compress the file afterwards".into(),
             });
         }
-        let temp = TempFile::next_to(path, &folder);
-        let file = File::create(&temp.path).map_err(|e| write_io(path, e))?;
+        let temp = temp_file_for(path)?;
+        let file = temp.reopen().map_err(|e| write_io(path, e))?;
         let mut writer = OutputWriter {
             encoder: None,
-            temp,
+            temp: Some(temp),
+            stream: None,
             path: path.to_path_buf(),
             format,
             schema: Arc::clone(&schema),
             wrote_batch: false,
         };
-        let encoder = writer.encoder_for(file, &schema)?;
+        let encoder = writer.encoder_for(Box::new(file), &schema, compression)?;
         writer.encoder = Some(encoder);
         Ok(writer)
     }
 
-    fn encoder_for(&self, file: File, schema: &SchemaRef) -> Result<Encoder, DataError> {
+    /// An output whose bytes are handed back by [`OutputWriter::take_bytes`] and
+    /// [`OutputWriter::finish`] (for standard output); `name` is shown in messages.
+    pub fn to_stream(
+        name: &Path,
+        format: Format,
+        schema: SchemaRef,
+        compression: ParquetCompression,
+    ) -> Result<OutputWriter, DataError> {
+        let buffer = SharedBuffer::default();
+        let mut writer = OutputWriter {
+            encoder: None,
+            temp: None,
+            stream: Some(buffer.clone()),
+            path: name.to_path_buf(),
+            format,
+            schema: Arc::clone(&schema),
+            wrote_batch: false,
+        };
+        let encoder = writer.encoder_for(Box::new(buffer), &schema, compression)?;
+        writer.encoder = Some(encoder);
+        Ok(writer)
+    }
+
+    /// The bytes of a stream output written so far and not yet taken (empty for a
+    /// file).
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        self.stream
+            .as_ref()
+            .map(SharedBuffer::take)
+            .unwrap_or_default()
+    }
+
+    fn encoder_for(
+        &self,
+        file: Sink,
+        schema: &SchemaRef,
+        compression: ParquetCompression,
+    ) -> Result<Encoder, DataError> {
         let encoder = match self.format {
             Format::Csv => Encoder::Csv(
                 arrow::csv::WriterBuilder::new()
@@ -96,13 +213,17 @@ impl OutputWriter {
                     .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
                     .collect();
                 let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                    .set_compression(compression.codec())
                     .set_key_value_metadata((!metadata.is_empty()).then_some(metadata))
                     .build();
                 let writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
                     .map_err(|e| self.encode_error(e))?;
                 Encoder::Parquet(Box::new(writer))
             }
+            Format::Arrow if self.stream.is_some() => Encoder::ArrowStream(
+                StreamWriter::try_new(BufWriter::new(file), &without_dictionaries(schema))
+                    .map_err(|e| self.encode_error(e))?,
+            ),
             Format::Arrow => Encoder::Arrow(
                 FileWriter::try_new(BufWriter::new(file), &without_dictionaries(schema))
                     .map_err(|e| self.encode_error(e))?,
@@ -123,7 +244,7 @@ impl OutputWriter {
         let result = self.write_inner(batch);
         if result.is_err() {
             self.encoder = None;
-            self.temp.remove();
+            self.temp = None;
         }
         result
     }
@@ -150,20 +271,22 @@ impl OutputWriter {
                 .write(batch)
                 .map_err(|e| ArrowError::ExternalError(Box::new(e))),
             Encoder::Arrow(w) => unpack_dictionaries(batch).and_then(|b| w.write(&b)),
+            Encoder::ArrowStream(w) => unpack_dictionaries(batch).and_then(|b| w.write(&b)),
             Encoder::JsonLines(w) => text_ready(batch, false).and_then(|b| w.write(&b)),
         };
         self.wrote_batch = true;
         result.map_err(|e| encode_error(&self.path, format, e))
     }
 
-    /// Completes the file and moves it into place.
-    pub fn finish(mut self) -> Result<(), DataError> {
+    /// Completes the file and moves it into place; gives the last bytes of a
+    /// stream output (nothing for a file).
+    pub fn finish(mut self) -> Result<Vec<u8>, DataError> {
         let result = self.finish_inner();
         if result.is_err() {
             self.encoder = None;
-            self.temp.remove();
+            self.temp = None;
         }
-        result
+        result.map(|()| self.take_bytes())
     }
 
     fn finish_inner(&mut self) -> Result<(), DataError> {
@@ -188,14 +311,20 @@ impl OutputWriter {
                 w.finish().map_err(fail)?;
                 w.into_inner().map_err(fail)?.flush()
             }
+            Encoder::ArrowStream(mut w) => {
+                w.finish().map_err(fail)?;
+                w.into_inner().map_err(fail)?.flush()
+            }
             Encoder::JsonLines(mut w) => {
                 w.finish().map_err(fail)?;
                 w.into_inner().flush()
             }
         };
         flushed.map_err(|e| write_io(&self.path, e))?;
-        std::fs::rename(&self.temp.path, &self.path).map_err(|e| write_io(&self.path, e))?;
-        self.temp.keep = true;
+        if let Some(temp) = self.temp.take() {
+            temp.persist(&self.path)
+                .map_err(|e| write_io(&self.path, e.error))?;
+        }
         Ok(())
     }
 
@@ -366,10 +495,18 @@ fn join_list(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     Ok(Arc::new(out.finish()))
 }
 
-/// A temporary file removed on drop unless `keep` is set.
 /// Writes `bytes` to `path` whole or not at all: into a temporary file in the
 /// same folder, renamed over `path` once complete (reports, charts).
 pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    let mut temp = temp_file_for(path)?;
+    temp.write_all(bytes).map_err(|e| write_io(path, e))?;
+    temp.persist(path).map_err(|e| write_io(path, e.error))?;
+    Ok(())
+}
+
+/// A securely created temporary file `.<name>.XXXXXX.tmp` in the output's folder
+/// (same file system, so the rename is atomic), removed on drop.
+fn temp_file_for(path: &Path) -> Result<NamedTempFile, DataError> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -380,44 +517,13 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
             folder,
         });
     }
-    let mut temp = TempFile::next_to(path, &folder);
-    std::fs::write(&temp.path, bytes).map_err(|e| write_io(path, e))?;
-    std::fs::rename(&temp.path, path).map_err(|e| write_io(path, e))?;
-    temp.keep = true;
-    Ok(())
-}
-
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl TempFile {
-    /// `.<name>.<pid>-<n>.tmp` in the output's folder (same file system, so the rename
-    /// is atomic).
-    fn next_to(path: &Path, folder: &Path) -> TempFile {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        TempFile {
-            path: folder.join(format!(".{name}.{}-{n}.tmp", std::process::id())),
-            keep: false,
-        }
-    }
-
-    fn remove(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-            self.keep = true;
-        }
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        self.remove();
-    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&folder)
+        .map_err(|e| write_io(path, e))
 }

@@ -8,7 +8,7 @@ pub mod render;
 mod suggest;
 
 pub use code::{Code, Severity};
-pub use suggest::{did_you_mean, did_you_mean_far};
+pub use suggest::{closest, did_you_mean, did_you_mean_far};
 
 use crate::source::Span;
 

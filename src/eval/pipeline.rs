@@ -21,7 +21,7 @@ use crate::data::BatchIter;
 
 /// Evaluation threads: one per core, at most [`MAX_WORKERS`].
 pub(crate) fn workers() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = crate::threads::available();
     cores.min(MAX_WORKERS)
 }
 

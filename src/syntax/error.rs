@@ -128,12 +128,8 @@ pub(super) fn to_diagnostic(file: &SourceFile, offset: usize, err: &Error<Rule>)
             };
             Diagnostic::new(Code::SyntaxError, span, message).with_help_opt(help)
         }
-        ErrorVariant::CustomError { message } if message.contains("stack") => Diagnostic::new(
-            Code::TooDeeplyNested,
-            span,
-            "this expression is nested too deeply to read",
-        )
-        .with_help("split the condition into smaller segments and refer to them by name"),
+        // pest's only custom error is the call budget set in `parser` (nesting is
+        // bounded before pest runs, by `scan`, and reported there).
         ErrorVariant::CustomError { .. } => Diagnostic::new(
             Code::SyntaxError,
             span,

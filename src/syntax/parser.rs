@@ -43,7 +43,8 @@ pub(super) fn parse_file(file: &SourceFile, diagnostics: &mut Diagnostics) -> as
             continue;
         };
         if let Some(at) = chunk.too_deep {
-            diagnostics.push(too_deep_brackets(file.id, at));
+            let first = error_before(file, chunk.start, at);
+            diagnostics.push(first.unwrap_or_else(|| too_deep_brackets(file.id, at)));
             continue;
         }
         // On a syntax error, report it and keep the complete blocks before it.
@@ -93,6 +94,20 @@ fn comments(
             }
         })
         .collect()
+}
+
+/// The first syntax error of a chunk whose brackets nest too deeply, when it comes
+/// before the bracket at `at` that crosses the limit. The text up to that bracket
+/// nests within the limit, so pest reads it safely; if it stops only where the text
+/// was cut, the nesting is the chunk's first problem and `None` is given.
+fn error_before(file: &SourceFile, start: usize, at: usize) -> Option<Diagnostic> {
+    let prefix = file.text.get(start..at)?;
+    let err = SegmintParser::parse(Rule::file, prefix).err()?;
+    let pos = match err.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((p, _)) => p,
+    };
+    (pos < prefix.trim_end().len()).then(|| error::to_diagnostic(file, start, &err))
 }
 
 /// The diagnostic for brackets nested deeper than the scan allows.

@@ -6,8 +6,7 @@
 //! empty cell is missing; a list cell is `vip|newsletter` and an empty list cell
 //! is an empty list; dates are `YYYY-MM-DD`; timestamps RFC 3339.
 
-use std::fs::File;
-use std::io::BufReader;
+use std::io::BufRead;
 use std::path::Path;
 
 use arrow::array::{
@@ -82,11 +81,10 @@ impl CsvSource {
     }
 }
 
-fn csv_reader(path: &Path) -> Result<csv::Reader<BufReader<File>>, DataError> {
-    let file = File::open(path).map_err(|e| read_error(path, e))?;
+fn csv_reader(path: &Path) -> Result<csv::Reader<Box<dyn BufRead + Send>>, DataError> {
     Ok(csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(BufReader::with_capacity(1 << 20, file)))
+        .from_reader(super::input::open_text(path)?))
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> DataError {
@@ -124,7 +122,7 @@ struct Cells {
 /// Reads records into the builders, `BATCH_ROWS` at a time.
 struct CsvBatches<'a> {
     path: &'a Path,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
     record: csv::ByteRecord,
     cells: Vec<Cells>,
     finished: bool,
@@ -191,7 +189,7 @@ impl CsvBatches<'_> {
 }
 
 /// A canonical Arrow builder for one segmint type.
-enum Builder {
+pub(crate) enum Builder {
     Bool(BooleanBuilder),
     Int(Int64Builder),
     Float(Float64Builder),
@@ -204,7 +202,7 @@ enum Builder {
 }
 
 impl Builder {
-    fn new(ty: &Type) -> Builder {
+    pub(crate) fn new(ty: &Type) -> Builder {
         match ty {
             Type::Bool => Builder::Bool(BooleanBuilder::new()),
             Type::Int => Builder::Int(Int64Builder::new()),
@@ -220,7 +218,7 @@ impl Builder {
 
     /// Appends one cell. An empty cell is missing (an empty list for lists).
     /// On a malformed value, gives back the offending text (a list's item).
-    fn push<'t>(&mut self, text: &'t str) -> Result<(), &'t str> {
+    pub(crate) fn push<'t>(&mut self, text: &'t str) -> Result<(), &'t str> {
         if text.is_empty() {
             self.push_empty();
             return Ok(());
@@ -266,7 +264,7 @@ impl Builder {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
+    pub(crate) fn finish(&mut self) -> ArrayRef {
         match self {
             Builder::Bool(b) => Arc::new(b.finish()),
             Builder::Int(b) => Arc::new(b.finish()),

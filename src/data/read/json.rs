@@ -2,17 +2,18 @@
 //! the segmint schema (never inferred for reading).
 //!
 //! The file is fed to the decoder line by line, so every error names the file's
-//! real 1-based line (blank lines counted). At open, the first 1,000 records are
-//! parsed and checked value by value ([`json_record`]): a type problem there names
-//! its line, and a schema field whose key appears in none of them is missing (an
-//! error unless the field is nullable: exporters often leave out null values). A
-//! file with no records is zero rows. Dates (`"2024-01-31"`) and timestamps
-//! (RFC 3339 strings) are decoded as strings and parsed with the same rules as CSV.
-//! When a later batch fails, its lines are checked again to say which line and why.
+//! real 1-based line (blank lines counted). Every line is checked value by value
+//! ([`json_record`]) before the decoder sees it: arrow-json on its own reads `5` as
+//! `"5"` for a string column and `"5"` as 5 for an int one, and one rule for line 1
+//! and line 1,000,001 is worth the second parse. At open, the first 1,000 records
+//! are read to find the columns: a schema field whose key appears in none of them
+//! is missing (an error unless the field is nullable: exporters often leave out null
+//! values). A file with no records is zero rows. Dates (`"2024-01-31"`) and
+//! timestamps (RFC 3339 strings) are decoded as strings and parsed with the same
+//! rules as CSV.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -31,8 +32,11 @@ use crate::data::{BATCH_ROWS, DataError, coerce, text};
 /// Records read at open to check columns and types.
 const SAMPLE_LINES: usize = 1_000;
 
-/// An open JSON lines file (nothing to keep: the schema decides the decoding).
-pub(crate) struct JsonSource;
+/// An open JSON lines file: the schema's columns, which every line is checked
+/// against whichever of them a pass reads (the schema decides the decoding).
+pub(crate) struct JsonSource {
+    columns: Vec<Column>,
+}
 
 impl JsonSource {
     /// Checks the first records against the schema, value by value.
@@ -52,7 +56,9 @@ impl JsonSource {
         if records > 0 {
             check_present(path, columns, &keys)?;
         }
-        Ok(JsonSource)
+        Ok(JsonSource {
+            columns: columns.to_vec(),
+        })
     }
 
     /// Streams the wanted columns, in the order asked for.
@@ -85,6 +91,7 @@ impl JsonSource {
             lines: Lines::open(path)?,
             decoder,
             columns: distinct.into_iter().cloned().collect(),
+            checked: &self.columns,
             positions,
             done: false,
         }))
@@ -114,16 +121,15 @@ fn check_present(
 
 /// The file's lines, numbered from 1, read into one reused buffer.
 struct Lines {
-    reader: BufReader<File>,
+    reader: Box<dyn BufRead + Send>,
     buffer: Vec<u8>,
     number: u64,
 }
 
 impl Lines {
     fn open(path: &Path) -> Result<Lines, DataError> {
-        let file = File::open(path).map_err(|e| read_error(path, e))?;
         Ok(Lines {
-            reader: BufReader::with_capacity(1 << 20, file),
+            reader: super::input::open_text(path)?,
             buffer: Vec::new(),
             number: 0,
         })
@@ -155,6 +161,8 @@ struct JsonBatches<'a> {
     decoder: Decoder,
     /// The distinct wanted columns, as decoded.
     columns: Vec<Column>,
+    /// Every schema column: each line is checked against all of them.
+    checked: &'a [Column],
     /// For each wanted column, its place in `columns`.
     positions: Vec<usize>,
     done: bool,
@@ -182,6 +190,7 @@ impl JsonBatches<'_> {
             let Some((line, bytes)) = self.lines.next_line(path)? else {
                 break;
             };
+            json_record::parse_and_check(path, line, bytes, self.checked)?;
             let before = self.decoder.len();
             if let Err(reason) = feed(&mut self.decoder, bytes) {
                 return Err(line_error(path, line, bytes, &self.columns, reason));

@@ -8,10 +8,13 @@
 //! normalises them and keeps the per-column warnings.
 
 mod csv;
+pub mod input;
 mod ipc;
 mod json;
 mod json_record;
+mod many;
 mod parquet;
+pub mod stdin;
 mod warnings;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +26,7 @@ use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
+use super::keys::{Duplicates, FirstRowWins};
 use super::{BatchIter, BatchSource, DataError, Format, coerce};
 use crate::check::ir::{self, FieldId};
 use warnings::{ColumnTally, Warnings};
@@ -51,11 +55,14 @@ enum Reader {
     Csv(csv::CsvSource),
     Arrow(ipc::IpcSource),
     JsonLines(json::JsonSource),
+    /// A folder or glob of files ([`many`]).
+    Many(Vec<many::Part>),
 }
 
 /// An input data file checked against a schema; a [`BatchSource`].
 pub struct DataFile {
-    path: PathBuf,
+    /// The file read (a temporary copy for standard input).
+    source: PathBuf,
     columns: Vec<Column>,
     /// The key field, when a row without a key is an error (see
     /// [`DataError::MissingKey`]): always for a customer table, never for an
@@ -65,40 +72,73 @@ pub struct DataFile {
     warnings: Mutex<Warnings>,
     /// The as-of date dates and timestamps are checked against, if any.
     as_of: Option<NaiveDate>,
+    /// Duplicated keys whose later rows every pass leaves out
+    /// ([`DataFile::keep_first_rows`]).
+    first_wins: Option<Arc<Duplicates>>,
+    /// The name in messages: `path`, or `standard input` for `-`.
+    shown: PathBuf,
+    /// The copy of standard input that `path` is (`--data -`).
+    spool: Option<stdin::Spool>,
 }
 
 impl DataFile {
     /// Opens `path` (format by extension) and checks that every field of `schema`
     /// has a compatible column. Reads metadata (Parquet, Arrow), the header (CSV)
     /// or the first 1,000 lines (JSON lines); no data is decoded yet.
+    /// `-` is standard input ([`stdin`]).
     pub fn open(path: &Path, schema: &ir::Schema) -> Result<DataFile, DataError> {
+        if path.as_os_str() == "-" {
+            return DataFile::open_stdin(schema);
+        }
+        if many::is_many(path) {
+            let parts = many::open(path, schema)?;
+            return Ok(DataFile::with_reader(path, schema, Reader::Many(parts)));
+        }
         let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
             path: path.to_path_buf(),
         })?;
         check_is_file(path)?;
-        let columns: Vec<Column> = schema
-            .fields
-            .iter()
-            .map(|f| Column {
-                name: f.name.clone(),
-                ty: f.ty.clone(),
-                nullable: f.nullable,
-            })
-            .collect();
+        if input::Compressed::of(path).is_some()
+            && matches!(format, Format::Parquet | Format::Arrow)
+        {
+            return Err(DataError::Corrupt {
+                path: path.to_path_buf(),
+                format: format.name(),
+                reason: "a compressed Parquet or Arrow file is not read; these formats compress inside the file".into(),
+            });
+        }
+        let columns = columns_of(schema);
         let reader = match format {
             Format::Parquet => Reader::Parquet(parquet::ParquetSource::open(path, &columns)?),
             Format::Csv => Reader::Csv(csv::CsvSource::open(path, &columns)?),
             Format::Arrow => Reader::Arrow(ipc::IpcSource::open(path, &columns)?),
             Format::JsonLines => Reader::JsonLines(json::JsonSource::open(path, &columns)?),
         };
-        Ok(DataFile {
-            path: path.to_path_buf(),
-            columns,
+        Ok(DataFile::with_reader(path, schema, reader))
+    }
+
+    fn with_reader(path: &Path, schema: &ir::Schema, reader: Reader) -> DataFile {
+        DataFile {
+            source: path.to_path_buf(),
+            columns: columns_of(schema),
             key: Some(schema.key),
             reader,
             warnings: Mutex::new(Warnings::default()),
             as_of: None,
-        })
+            first_wins: None,
+            shown: path.to_path_buf(),
+            spool: None,
+        }
+    }
+
+    fn open_stdin(schema: &ir::Schema) -> Result<DataFile, DataError> {
+        let spool = stdin::spool()?;
+        let shown = Path::new(stdin::SHOWN);
+        let mut file =
+            DataFile::open(&spool.file, schema).map_err(|e| e.renamed(&spool.file, shown))?;
+        file.shown = shown.to_path_buf();
+        file.spool = Some(spool);
+        Ok(file)
     }
 
     /// [`DataFile::open`] for an event table ([`ir::Program::event_schema`]):
@@ -109,6 +149,11 @@ impl DataFile {
         Ok(file)
     }
 
+    /// Rows without a key are no longer an error (an audit counts them instead).
+    pub fn allow_missing_keys(&mut self) {
+        self.key = None;
+    }
+
     /// Warns (see [`DataFile::warnings`]) about date and timestamp values after
     /// `as_of` in the columns read: a customer table is a snapshot, and one newer
     /// than the as-of date mixes two dates. Not for event tables, whose later
@@ -117,9 +162,18 @@ impl DataFile {
         self.as_of = Some(as_of);
     }
 
+    /// From now on, every pass keeps only the first row of each key in
+    /// `duplicates` (`--allow-duplicate-keys`): population statistics, counts and
+    /// outputs all see each customer once. The key column is read for it.
+    pub fn keep_first_rows(&mut self, duplicates: Duplicates) {
+        if !duplicates.is_empty() {
+            self.first_wins = Some(Arc::new(duplicates));
+        }
+    }
+
     /// The file as given to [`DataFile::open`].
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shown
     }
 
     /// Warnings found while reading, one sentence each, in schema order: values
@@ -128,36 +182,95 @@ impl DataFile {
     /// once its first complete pass is done, however many passes follow.
     pub fn warnings(&self) -> Vec<String> {
         match self.warnings.lock() {
-            Ok(w) => w.messages(&self.path, &self.columns, self.as_of),
+            Ok(w) => w.messages(&self.shown, &self.columns, self.as_of),
             Err(poisoned) => poisoned
                 .into_inner()
-                .messages(&self.path, &self.columns, self.as_of),
+                .messages(&self.shown, &self.columns, self.as_of),
         }
+    }
+
+    /// The name of a schema field's column (empty for an id outside the schema).
+    pub fn column_name(&self, id: FieldId) -> &str {
+        self.column(id).map_or("", |c| c.name.as_str())
     }
 
     fn column(&self, id: FieldId) -> Result<&Column, DataError> {
         self.columns
             .get(id.0 as usize)
             .ok_or_else(|| DataError::OutOfRange {
-                path: self.path.clone(),
+                path: self.source.clone(),
                 column: format!("#{}", id.0),
                 reason: "is not in the schema".into(),
             })
     }
 
     fn raw_batches(&self, wanted: &[&Column]) -> Result<RawBatches<'_>, DataError> {
-        let path = self.path.as_path();
+        let path = self.source.as_path();
         match &self.reader {
             Reader::Parquet(source) => source.batches(path, wanted),
             Reader::Csv(source) => source.batches(path, wanted),
             Reader::Arrow(source) => source.batches(path, wanted),
             Reader::JsonLines(source) => source.batches(path, wanted),
+            Reader::Many(parts) => many::batches(parts, &self.columns, wanted),
         }
     }
 }
 
 impl BatchSource for DataFile {
     fn batches(&self, columns: &[FieldId]) -> Result<BatchIter<'_>, DataError> {
+        let batches = match (&self.first_wins, self.key) {
+            (Some(duplicates), Some(key)) => self.first_rows(columns, key, duplicates),
+            _ => self.normalised(columns),
+        };
+        if self.spool.is_none() {
+            return batches;
+        }
+        let rename = |e: DataError| e.renamed(&self.source, &self.shown);
+        Ok(Box::new(
+            batches.map_err(rename)?.map(move |b| b.map_err(rename)),
+        ))
+    }
+
+    fn row_count(&self) -> Option<u64> {
+        match &self.reader {
+            Reader::Parquet(source) => Some(source.row_count()),
+            Reader::Many(parts) => parts.iter().map(|p| p.row_count()).sum(),
+            _ => None,
+        }
+    }
+}
+
+impl DataFile {
+    /// [`BatchSource::batches`] without the later rows of duplicated keys: reads
+    /// the key too when it is not asked for, and drops it again after filtering.
+    fn first_rows(
+        &self,
+        columns: &[FieldId],
+        key: FieldId,
+        duplicates: &Duplicates,
+    ) -> Result<BatchIter<'_>, DataError> {
+        let mut read = columns.to_vec();
+        let at = match columns.iter().position(|c| *c == key) {
+            Some(at) => at,
+            None => {
+                read.push(key);
+                columns.len()
+            }
+        };
+        let keep: Vec<usize> = (0..columns.len()).collect();
+        let mut filter = FirstRowWins::new(duplicates, at);
+        let path = self.source.clone();
+        Ok(Box::new(self.normalised(&read)?.map(move |batch| {
+            let batch = filter.filter(batch?)?;
+            batch.project(&keep).map_err(|e| DataError::Corrupt {
+                path: path.clone(),
+                format: "data",
+                reason: e.to_string(),
+            })
+        })))
+    }
+
+    fn normalised(&self, columns: &[FieldId]) -> Result<BatchIter<'_>, DataError> {
         let wanted = columns
             .iter()
             .map(|id| self.column(*id))
@@ -171,13 +284,6 @@ impl BatchSource for DataFile {
             rows_before: 0,
             done: false,
         }))
-    }
-
-    fn row_count(&self) -> Option<u64> {
-        match &self.reader {
-            Reader::Parquet(source) => Some(source.row_count()),
-            _ => None,
-        }
     }
 }
 
@@ -227,7 +333,7 @@ impl Normalised<'_> {
             let column = self.file.column(*id)?;
             let array =
                 coerce::normalise(array, &column.ty).map_err(|reason| DataError::OutOfRange {
-                    path: self.file.path.clone(),
+                    path: self.file.source.clone(),
                     column: column.name.clone(),
                     reason,
                 })?;
@@ -244,7 +350,7 @@ impl Normalised<'_> {
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| {
             DataError::Corrupt {
-                path: self.file.path.clone(),
+                path: self.file.source.clone(),
                 format: "data",
                 reason: e.to_string(),
             }
@@ -266,8 +372,8 @@ impl Normalised<'_> {
 }
 
 /// A missing key is an error naming the first row without one: the key is the
-/// customer's identity in every output. (Duplicate keys are not looked for: that
-/// would need memory growing with the rows; docs/data.md says keys are assumed unique.)
+/// customer's identity in every output. (Duplicate keys are found by the commands
+/// that read the key, with [`super::keys`].)
 fn check_key(
     file: &DataFile,
     rows_before: u64,
@@ -279,10 +385,22 @@ fn check_key(
     }
     let first = (0..array.len()).find(|i| array.is_null(*i)).unwrap_or(0);
     Err(DataError::MissingKey {
-        path: file.path.clone(),
+        path: file.source.clone(),
         row: rows_before + first as u64 + 1,
         column: column.name.clone(),
     })
+}
+
+fn columns_of(schema: &ir::Schema) -> Vec<Column> {
+    schema
+        .fields
+        .iter()
+        .map(|f| Column {
+            name: f.name.clone(),
+            ty: f.ty.clone(),
+            nullable: f.nullable,
+        })
+        .collect()
 }
 
 /// `NotFound` for a missing path, an I/O error for a folder.

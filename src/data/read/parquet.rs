@@ -127,7 +127,7 @@ impl ParquetSource {
 /// How many threads decode a file of `groups` row groups: one per core, at most
 /// one per row group, at most [`MAX_DECODERS`].
 fn decode_workers(groups: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = crate::threads::available();
     cores.min(groups).min(MAX_DECODERS)
 }
 

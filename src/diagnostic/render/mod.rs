@@ -12,6 +12,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -29,6 +30,8 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=…::…`).
     Github,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 /// Writes `diagnostics` in `format`. `colour` matters only for [`Format::Human`].
@@ -43,6 +46,7 @@ pub fn render(
         Format::Human => human::render(diagnostics, sources, colour, out),
         Format::Json => json::render(diagnostics, sources, out),
         Format::Github => github::render(diagnostics, sources, out),
+        Format::Sarif => sarif::render(diagnostics, sources, out),
     }
 }
 

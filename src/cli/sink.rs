@@ -1,0 +1,108 @@
+//! Where a table output goes: a file (format by extension, whole or not at all) or,
+//! for `--output -`, standard output in the `--format` asked for; and the
+//! compression of Parquet outputs (`--compression`).
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use arrow::datatypes::SchemaRef;
+
+use super::{Context, RunError};
+use crate::data::{Format, OutputWriter, ParquetCompression};
+
+/// Output flags shared by commands that write a table.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct SinkArgs {
+    /// With `--output -`: the format written to standard output (a file's format
+    /// follows its extension).
+    #[arg(long = "format", value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Compression of a Parquet output: zstd (smallest), snappy (what most tools
+    /// write; fastest to produce), lz4, none.
+    #[arg(long, value_name = "CODEC", value_parser = parse_compression, default_value = "zstd")]
+    pub compression: ParquetCompression,
+}
+
+/// Whether `path` means standard output.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How an output path is named in messages (`wrote 6 rows to standard output`).
+pub fn shown(path: &Path) -> String {
+    if is_stdout(path) {
+        "standard output".into()
+    } else {
+        super::shown(path)
+    }
+}
+
+/// The writer for `path` (`-`: standard output, `--format` required).
+pub fn create(path: &Path, args: &SinkArgs, schema: SchemaRef) -> Result<OutputWriter, RunError> {
+    if !is_stdout(path) {
+        if let Some(format) = args.format
+            && Format::from_path(path) != Some(format)
+        {
+            return Err(RunError::Usage(format!(
+                "--format {}: the format of an output file follows its extension; --format is for `--output -`",
+                format_name(format)
+            )));
+        }
+        return Ok(OutputWriter::create_with(path, schema, args.compression)?);
+    }
+    let Some(format) = args.format else {
+        return Err(RunError::Usage(
+            "--output - writes to standard output: name the format with --format csv|jsonl|arrow|parquet"
+                .into(),
+        ));
+    };
+    Ok(OutputWriter::to_stream(
+        Path::new("standard output"),
+        format,
+        schema,
+        args.compression,
+    )?)
+}
+
+/// A context whose standard output is thrown away, and the real standard output
+/// apart, so a pass can report on stderr while its sink writes to stdout.
+pub fn split<'c>(
+    context: &'c mut Context<'_>,
+    nowhere: &'c mut io::Sink,
+) -> (Context<'c>, &'c mut dyn Write) {
+    let inner = Context {
+        cwd: context.cwd.clone(),
+        stdout: nowhere,
+        stderr: &mut *context.stderr,
+        terminal: context.terminal,
+    };
+    (inner, &mut *context.stdout)
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    match text {
+        "csv" => Ok(Format::Csv),
+        "jsonl" | "ndjson" => Ok(Format::JsonLines),
+        "arrow" => Ok(Format::Arrow),
+        "parquet" => Ok(Format::Parquet),
+        _ => Err(format!("`{text}` is not one of csv, jsonl, arrow, parquet")),
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Csv => "csv",
+        Format::JsonLines => "jsonl",
+        Format::Arrow => "arrow",
+        Format::Parquet => "parquet",
+    }
+}
+
+fn parse_compression(text: &str) -> Result<ParquetCompression, String> {
+    ParquetCompression::from_name(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not one of {}",
+            ParquetCompression::NAMES.join(", ")
+        )
+    })
+}
