@@ -65,6 +65,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod expect;
 pub mod lint;
+pub mod lsp;
 pub mod plan;
 pub mod project;
 pub mod source;

@@ -42,13 +42,13 @@ pub struct Args {
 pub struct Input {
     /// The customer table (default: `data` from segmint.toml).
     #[arg(long, value_name = "FILE")]
-    pub(super) data: Option<PathBuf>,
+    pub(crate) data: Option<PathBuf>,
     /// Relative dates count from this day (default: `as_of` from segmint.toml, else today in UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
-    pub(super) as_of: Option<NaiveDate>,
+    pub(crate) as_of: Option<NaiveDate>,
     /// An event table's file (repeatable; default: `[events]` in segmint.toml).
     #[arg(long = "events", value_name = "NAME=FILE", value_parser = parse_events_arg)]
-    pub(super) events: Vec<(String, PathBuf)>,
+    pub(crate) events: Vec<(String, PathBuf)>,
 }
 
 /// `NAME=FILE`.

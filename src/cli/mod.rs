@@ -9,10 +9,11 @@
 
 mod backtest;
 mod check;
-mod eval;
-mod explain;
+pub(crate) mod eval;
+pub(crate) mod explain;
 mod init;
 mod keys;
+mod lsp;
 pub mod output;
 mod overlap;
 mod progress;
@@ -20,7 +21,7 @@ mod sample;
 mod schema;
 mod scope;
 mod sql;
-mod stats;
+pub(crate) mod stats;
 mod test;
 mod words;
 
@@ -74,6 +75,8 @@ enum Command {
     Schema(schema::Args),
     /// Start a project folder from a data export: segmint.toml and the inferred schema.
     Init(init::Args),
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::Args),
 }
 
 /// How a run ended.
@@ -177,6 +180,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
         Command::Sql(args) => sql::run(args, context),
         Command::Schema(args) => schema::run(args, context),
         Command::Init(args) => init::run(args, context),
+        Command::Lsp(args) => lsp::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {

@@ -56,7 +56,7 @@ enum StatsFormat {
 }
 
 /// What `--by` names.
-pub(super) enum By {
+pub(crate) enum By {
     /// A schema field, carried into the membership table.
     Field(FieldId),
     /// A tiers block (already an output column).
@@ -148,7 +148,7 @@ pub(super) fn count(
 }
 
 /// A counter for the membership batches of `plan`.
-pub(super) fn counter(program: &Program, plan: &Plan, overlap: bool, by: Option<&By>) -> Counter {
+pub(crate) fn counter(program: &Program, plan: &Plan, overlap: bool, by: Option<&By>) -> Counter {
     let mut layout = Layout {
         overlap,
         ..Layout::default()

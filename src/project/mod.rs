@@ -15,6 +15,7 @@ mod files;
 use std::path::PathBuf;
 
 pub use config::{Config, FILE_NAME, parse_date};
+pub use files::collect as collect_files;
 
 use crate::check::{self, ir::Program};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -122,7 +123,21 @@ pub fn compile_in_project(given: &[PathBuf], config: &Config) -> Result<Compiled
 
 /// Loads, parses, checks and lints exactly these files.
 fn compile_files(files: &[PathBuf], config: &Config) -> Result<Compiled, ProjectError> {
-    let (sources, mut diagnostics) = load(files)?;
+    let mut texts = Vec::with_capacity(files.len());
+    for path in files {
+        let bytes = std::fs::read(path).map_err(|e| ProjectError::Path {
+            path: path.clone(),
+            message: format!("cannot read file: {e}"),
+        })?;
+        texts.push((path.clone(), bytes));
+    }
+    Ok(compile_texts(texts, config))
+}
+
+/// Parses, checks and lints files whose bytes are already read (the language
+/// server passes an editor's unsaved buffers this way), in the order given.
+pub fn compile_texts(files: Vec<(PathBuf, Vec<u8>)>, config: &Config) -> Compiled {
+    let (sources, mut diagnostics) = load(files);
     let asts = parse_all(&sources, &mut diagnostics);
     // Checking after a syntax error (or an unreadable file) would mostly repeat it:
     // a broken schema block makes every field unknown. Fix the syntax first.
@@ -137,25 +152,21 @@ fn compile_files(files: &[PathBuf], config: &Config) -> Result<Compiled, Project
     } else {
         program
     };
-    Ok(Compiled {
+    Compiled {
         sources,
         diagnostics: diagnostics.into_vec(),
         program,
         given: Vec::new(),
         context: Vec::new(),
-    })
+    }
 }
 
-/// Loads every file; invalid UTF-8 becomes a diagnostic at the first bad byte.
-fn load(files: &[PathBuf]) -> Result<(Sources, Diagnostics), ProjectError> {
+/// Adds every file; invalid UTF-8 becomes a diagnostic at the first bad byte.
+fn load(files: Vec<(PathBuf, Vec<u8>)>) -> (Sources, Diagnostics) {
     let mut sources = Sources::new();
     let mut diagnostics = Diagnostics::new();
-    for path in files {
-        let bytes = std::fs::read(path).map_err(|e| ProjectError::Path {
-            path: path.clone(),
-            message: format!("cannot read file: {e}"),
-        })?;
-        let (id, bad) = sources.add_bytes(path.clone(), bytes);
+    for (path, bytes) in files {
+        let (id, bad) = sources.add_bytes(path, bytes);
         if let Some(bad) = bad {
             // The bad byte shows as one replacement character (3 bytes) in the text.
             let span = Span::new(id, bad.offset, bad.offset + '\u{FFFD}'.len_utf8());
@@ -169,7 +180,7 @@ fn load(files: &[PathBuf]) -> Result<(Sources, Diagnostics), ProjectError> {
             );
         }
     }
-    Ok((sources, diagnostics))
+    (sources, diagnostics)
 }
 
 /// Parses every valid file (a non-UTF-8 file is skipped: its text is not what was written).
