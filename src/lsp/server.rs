@@ -292,6 +292,10 @@ impl Server {
             note::DidOpenTextDocument::METHOD => {
                 let p: lsp_types::DidOpenTextDocumentParams = parse(params).ok()?;
                 let path = canonical(&uri::to_path(&p.text_document.uri)?);
+                // Only segment files are compiled (a client may open others too).
+                if path.extension().is_none_or(|e| e != "seg") {
+                    return None;
+                }
                 self.documents
                     .open(path.clone(), p.text_document.text, p.text_document.version);
                 self.edited(&path);
