@@ -241,6 +241,7 @@ def main():
     parser.add_argument("--lens-rounds", type=int, default=10)
     parser.add_argument("--long", type=int, default=10_000)
     args = parser.parse_args()
+    args.bin = str(Path(args.bin).resolve())
     times = diagnostics_latency(args.bin, args.edits)
     print(f"diagnostics after didChange, 1,000 segments in 100 files, {len(times)} edits: "
           f"median {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms, "

@@ -19,7 +19,7 @@ use super::workspace::Documents;
 pub struct Project {
     /// The latest analysis.
     pub analysis: Analysis,
-    /// The last analysis whose index had a schema, while the latest has none.
+    /// The last analysis that checked, while the latest does not.
     fallback: Option<Analysis>,
     /// Bumped on every analysis; sizes are only taken for the latest.
     pub generation: u64,
@@ -55,10 +55,12 @@ impl Project {
     pub fn reanalyse(&mut self, documents: &Documents, done: &crossbeam_channel::Sender<Done>) {
         let root = self.root().to_path_buf();
         let previous = std::mem::replace(&mut self.analysis, Analysis::new(&root, documents));
-        if !self.analysis.index().has_schema() && previous.index().has_schema() {
-            self.fallback = Some(previous);
-        } else if self.analysis.index().has_schema() {
+        // Indexes are built only when asked for (parsing again costs as much as
+        // checking), so "had a schema" is judged by "checked".
+        if self.analysis.compiled.program.is_some() {
             self.fallback = None;
+        } else if previous.compiled.program.is_some() {
+            self.fallback = Some(previous);
         }
         self.generation += 1;
         self.start_counting(done);
