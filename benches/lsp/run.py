@@ -5,7 +5,7 @@
                              [--edits 200] [--long 10000]
 
 1. diagnostics: a project of 1,000 segments in 100 files (the peer benchmark's
-   library, ten definitions per file, names suffixed per file); one file is
+   library: ten segments and the tiers block per file, names suffixed); one file is
    edited `--edits` times, alternating a valid and an invalid edit; the time from
    sending `didChange` to receiving that version's `publishDiagnostics`.
 2. live sizes: the peer benchmark's library (19 segments, a tiers block) over the
