@@ -192,6 +192,43 @@ fn hover_definition_references_rename_completion() {
 }
 
 #[test]
+fn completion_keeps_the_last_schema_while_it_is_broken() {
+    let dir = project(false);
+    let mut client = Client::start(dir.path());
+    let schema = uri(&dir.path().join("segments/schema.seg"));
+    let a = uri(&dir.path().join("segments/a.seg"));
+    client.open(&a, SEGMENTS);
+    client.diagnostics(&a);
+    client.open(&schema, "schema customers {\n  key id: str");
+    assert!(!client.diagnostics(&schema).is_empty());
+    let typing = SEGMENTS.replace("where regulars and", "where not ");
+    client.change(&a, 2, &typing);
+    let completion = client.request(
+        "textDocument/completion",
+        position(&a, &typing, "where not ", 10),
+    );
+    let mut items: Vec<(String, String)> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["sortText"].as_str().unwrap().into(),
+                i["label"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    items.sort();
+    let labels: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).collect();
+    // Segments first after `not`, then the fields of the last schema that parsed.
+    assert_eq!(labels[..2], ["regulars", "young_regulars"]);
+    assert!(
+        labels.contains(&"status") && labels.contains(&"age"),
+        "{labels:?}"
+    );
+}
+
+#[test]
 fn code_lenses_show_sizes_on_the_data() {
     let dir = project(true);
     let mut client = Client::start(dir.path());
