@@ -65,6 +65,16 @@ fn position(uri: &str, text: &str, needle: &str, into: usize) -> Value {
     json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": column}})
 }
 
+/// The project (no data) with `a.seg` open and its first diagnostics read.
+fn opened() -> (tempfile::TempDir, Client, String) {
+    let dir = project(false);
+    let mut client = Client::start(dir.path());
+    let a = uri(&dir.path().join("segments/a.seg"));
+    client.open(&a, SEGMENTS);
+    client.diagnostics(&a);
+    (dir, client, a)
+}
+
 #[test]
 fn unknown_field_then_fixed() {
     let dir = project(false);
@@ -113,12 +123,8 @@ fn a_schema_change_rechecks_other_files() {
 
 #[test]
 fn hover_definition_references_rename_completion() {
-    let dir = project(false);
-    let mut client = Client::start(dir.path());
-    let a = uri(&dir.path().join("segments/a.seg"));
+    let (dir, mut client, a) = opened();
     let schema = uri(&dir.path().join("segments/schema.seg"));
-    client.open(&a, SEGMENTS);
-    client.diagnostics(&a);
 
     let hover = client.request("textDocument/hover", position(&a, SEGMENTS, "status =", 2));
     let text = hover["contents"]["value"].as_str().unwrap();
@@ -193,12 +199,8 @@ fn hover_definition_references_rename_completion() {
 
 #[test]
 fn completion_keeps_the_last_schema_while_it_is_broken() {
-    let dir = project(false);
-    let mut client = Client::start(dir.path());
+    let (dir, mut client, a) = opened();
     let schema = uri(&dir.path().join("segments/schema.seg"));
-    let a = uri(&dir.path().join("segments/a.seg"));
-    client.open(&a, SEGMENTS);
-    client.diagnostics(&a);
     client.open(&schema, "schema customers {\n  key id: str");
     assert!(!client.diagnostics(&schema).is_empty());
     let typing = SEGMENTS.replace("where regulars and", "where not ");
