@@ -97,6 +97,7 @@ pub mod diff;
 pub mod eval;
 pub mod expect;
 pub mod lint;
+pub mod lsp;
 pub mod plan;
 pub mod project;
 pub mod run;

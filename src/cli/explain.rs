@@ -72,7 +72,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
 
 /// The header and the plain words (with `plan`, also the tree) of the named
 /// segment or tiers block.
-fn describe(
+pub(crate) fn describe(
     program: &Program,
     name: &str,
     as_of: NaiveDate,

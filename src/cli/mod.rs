@@ -14,12 +14,13 @@ mod counts;
 mod diff;
 mod diff_report;
 mod eval;
-mod explain;
+pub(crate) mod explain;
 mod generate;
 mod global;
 mod init;
 mod input;
 mod keys;
+mod lsp;
 pub mod output;
 mod overlap;
 mod progress;
@@ -116,6 +117,8 @@ enum Command {
     /// Print the man page (roff), every command included.
     #[command(after_help = "Example:\n  segmint man > segmint.1 && man ./segmint.1")]
     Man,
+    /// Run the language server on standard input and output (for editors).
+    Lsp(lsp::Args),
 }
 
 /// How a run ended.
@@ -237,6 +240,7 @@ fn run_command(command: Command, context: &mut Context<'_>) -> ExitStatus {
         Command::Init(args) => init::run(args, context),
         Command::Completions(args) => generate::completions(args, context),
         Command::Man => generate::man(context),
+        Command::Lsp(args) => lsp::run(args, context),
     };
     let outcome = outcome.and_then(|status| flush(context).map(|()| status));
     match outcome {
@@ -333,7 +337,7 @@ fn data_path(given: Option<PathBuf>, config: &Config) -> Result<PathBuf, RunErro
 
 /// [`data_path`] with `{as_of}` in it replaced by the as-of date (`YYYY-MM-DD`), so
 /// that `data = "data/customers_{as_of}.parquet"` picks each day's snapshot.
-fn data_path_as_of(
+pub(crate) fn data_path_as_of(
     given: Option<PathBuf>,
     config: &Config,
     as_of: NaiveDate,
@@ -348,7 +352,7 @@ fn data_path_as_of(
 }
 
 /// The as-of date: `--as-of`, else `as_of` in `segmint.toml`, else today in UTC.
-fn as_of(given: Option<NaiveDate>, config: &Config) -> NaiveDate {
+pub(crate) fn as_of(given: Option<NaiveDate>, config: &Config) -> NaiveDate {
     given
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Utc::now().date_naive())
