@@ -64,6 +64,7 @@ pub mod data;
 pub mod diagnostic;
 pub mod eval;
 pub mod expect;
+pub mod fmt;
 pub mod lint;
 pub mod plan;
 pub mod project;

@@ -11,6 +11,7 @@ mod backtest;
 mod check;
 mod eval;
 mod explain;
+mod fmt;
 mod init;
 mod keys;
 pub mod output;
@@ -58,6 +59,8 @@ enum Command {
     Check(check::Args),
     /// Show a segment's criteria, checked expression and compiled plan.
     Explain(explain::Args),
+    /// Rewrite segment files in the canonical layout.
+    Fmt(fmt::Args),
     /// Evaluate segments over a data file and write the membership table.
     Eval(eval::Args),
     /// Count members per segment and tier, with overlaps and breakdowns.
@@ -169,6 +172,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, context: &mut Context<'_>) 
     let outcome = match cli.command {
         Command::Check(args) => check::run(args, context),
         Command::Explain(args) => explain::run(args, context),
+        Command::Fmt(args) => fmt::run(args, context),
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
         Command::Test(args) => test::run(args, context),
