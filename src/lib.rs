@@ -65,6 +65,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod expect;
 pub mod fmt;
+pub mod funnel;
 pub mod lint;
 pub mod plan;
 pub mod project;

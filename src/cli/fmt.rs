@@ -55,9 +55,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
                     writeln!(context.stdout, "would reformat {}", shown(path))?;
                 }
                 if write {
-                    files::write_whole(path, &formatted).map_err(|e| {
-                        RunError::Usage(format!("{}: cannot write file: {e}", shown(path)))
-                    })?;
+                    files::write_whole(path, &formatted).map_err(RunError::Usage)?;
                     writeln!(context.stderr, "formatted {}", shown(path))?;
                 }
             }

@@ -12,6 +12,7 @@ mod check;
 mod eval;
 mod explain;
 mod fmt;
+mod funnel;
 mod init;
 mod keys;
 pub mod output;

@@ -4,8 +4,8 @@
 //! same folder renamed over it, so an interrupted run never leaves half a file. A
 //! file that cannot be read as UTF-8 or does not parse is reported and left alone.
 
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 
 use super::{FormatError, format};
 use crate::diagnostic::{Code, Diagnostic};
@@ -66,30 +66,15 @@ pub fn format_file(path: &Path) -> io::Result<Outcome> {
     })
 }
 
-/// Replaces the file at `path` by `text`, whole: written to a temporary file next to
-/// it, then renamed over it (the file's permissions are kept).
-pub fn write_whole(path: &Path, text: &str) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "segment".into(), |n| n.to_string_lossy().into_owned());
-    let temp = folder.join(format!(".{name}.segmint-fmt-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, metadata.permissions())?;
-        }
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Replaces the file at `path` by `text`, whole (see [`crate::data::write_whole`]),
+/// keeping the file's permissions.
+pub fn write_whole(path: &Path, text: &str) -> Result<(), String> {
+    let permissions = std::fs::metadata(path).map(|m| m.permissions()).ok();
+    crate::data::write_whole(path, text.as_bytes()).map_err(|e| e.to_string())?;
+    if let Some(permissions) = permissions {
+        std::fs::set_permissions(path, permissions).map_err(|e| e.to_string())?;
     }
-    result
+    Ok(())
 }
 
 /// A unified diff of `original` → `formatted`, with `path` in the headers.
