@@ -97,7 +97,7 @@ impl Probe {
         for (i, part) in parts.into_iter().enumerate() {
             let mut inputs = Vec::new();
             probe.collect_inputs(&part, &mut inputs, &mut measures);
-            let output = format!("#criterion {}", i + 1);
+            let output = format!("#{name} criterion {}", i + 1);
             let id = SegmentId(probe.program.segments.len() as u32);
             let base = probe.program.segment(segment);
             let hidden = ir::Segment {

@@ -64,6 +64,7 @@ pub mod data;
 pub mod diagnostic;
 pub mod eval;
 pub mod expect;
+pub mod fixtures;
 pub mod fmt;
 pub mod funnel;
 pub mod lint;

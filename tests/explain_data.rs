@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use insta_cmd::assert_cmd_snapshot;
+use support::{segmint_in, temp_project};
+
+mod support;
 use segmint::data::DataFile;
 use segmint::eval::{self, RunOptions, reference};
 use segmint::funnel::{FunnelCounter, Probe, TraceFinder};
@@ -132,8 +135,7 @@ struct Project {
 
 impl Project {
     fn new() -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        let files = [
+        let dir = temp_project(&[
             (
                 "segmint.toml",
                 "segments = [\"segments\"]\ndata = \"customers.csv\"\nas_of = \"2026-06-30\"\n",
@@ -141,22 +143,12 @@ impl Project {
             ("segments/schema.seg", SCHEMA),
             ("segments/segments.seg", SEGMENTS),
             ("customers.csv", DATA),
-        ];
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        ]);
         Project { dir }
     }
 
     fn segmint(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_segmint"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1");
-        command
+        segmint_in(self.dir.path(), args)
     }
 }
 

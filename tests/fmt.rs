@@ -522,22 +522,11 @@ mod command {
     const BROKEN: &str = "segment c {\n  where x >\n}\n";
 
     fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
+        crate::support::temp_project(files)
     }
 
     fn segmint(dir: &tempfile::TempDir, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_segmint"));
-        command
-            .args(args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1");
-        command
+        crate::support::segmint_in(dir.path(), args)
     }
 
     fn read(dir: &tempfile::TempDir, path: &str) -> String {

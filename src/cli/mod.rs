@@ -11,6 +11,7 @@ mod backtest;
 mod check;
 mod eval;
 mod explain;
+mod fixtures;
 mod fmt;
 mod funnel;
 mod init;

@@ -28,6 +28,10 @@ pub struct Args {
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
+    /// A fixtures folder: example customers and the segments they are expected in
+    /// (see docs/fixtures.md); also reports criteria coverage.
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
 }
 
 /// `--format` of `test`.
@@ -60,6 +64,12 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let outcomes = expect::measure(&program, &stats);
     let mut report = Report::new(&outcomes, &sources, stats.rows, as_of);
     report.mark_paused(&program);
+    if let Some(dir) = &args.fixtures {
+        let config = crate::project::Config::discover(&context.cwd)?;
+        let run = super::fixtures::run(&program, &sources, &config, dir, &args.input, context)?;
+        report.failed += run.failed;
+        report.fixtures = Some(run);
+    }
     match args.format {
         TestFormat::Human => report.write_text(context.stdout, false)?,
         TestFormat::Markdown => report.write_text(context.stdout, true)?,
@@ -96,6 +106,9 @@ struct Report {
     failed: usize,
     not_measured: usize,
     expectations: Vec<Line>,
+    /// `--fixtures`: expected memberships and criteria coverage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixtures: Option<crate::fixtures::FixtureReport>,
 }
 
 /// One expectation in the report.
@@ -126,6 +139,7 @@ impl Report {
             failed: count(Some(false)),
             not_measured: count(None),
             expectations: lines,
+            fixtures: None,
         }
     }
 
@@ -153,11 +167,16 @@ impl Report {
         } else {
             table.write_text(out)?;
         }
+        let failed = self.failed - self.fixtures.as_ref().map_or(0, |f| f.failed);
         writeln!(
             out,
-            "\n{} passed, {} failed, {} not measured",
-            self.passed, self.failed, self.not_measured
-        )
+            "\n{} passed, {failed} failed, {} not measured",
+            self.passed, self.not_measured
+        )?;
+        match &self.fixtures {
+            Some(fixtures) => super::fixtures::write_text(fixtures, out, markdown),
+            None => Ok(()),
+        }
     }
 
     /// Marks the lines of paused segments (measured all the same).
