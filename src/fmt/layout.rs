@@ -211,14 +211,27 @@ impl<'a> Layout<'a> {
         loop {
             let after = self.text.get(end..).unwrap_or("");
             end += after.len() - after.trim_start().len();
-            match self.notes.iter().find(|n| n.start as usize == end) {
+            match self.note_starting_at(end) {
                 Some(note) => end = note.end as usize,
                 None => break,
             }
         }
+        let first = self.notes.partition_point(|n| n.start < span.start);
         self.notes
-            .iter()
-            .any(|n| n.start >= span.start && (n.start as usize) < end)
+            .get(first)
+            .is_some_and(|n| (n.start as usize) < end)
+    }
+
+    /// The comment starting at byte `at` (comments are sorted by position).
+    fn note_starting_at(&self, at: usize) -> Option<&Note> {
+        let i = self.notes.partition_point(|n| (n.start as usize) < at);
+        self.notes.get(i).filter(|n| n.start as usize == at)
+    }
+
+    /// The comment ending at byte `at`.
+    fn note_ending_at(&self, at: usize) -> Option<&Note> {
+        let i = self.notes.partition_point(|n| (n.end as usize) < at);
+        self.notes.get(i).filter(|n| n.end as usize == at)
     }
 
     /// Where the clause keyword before `pos` starts (the AST keeps the span of what
@@ -229,7 +242,7 @@ impl<'a> Layout<'a> {
         loop {
             let before = self.text.get(..at).unwrap_or("");
             at = before.trim_end().len();
-            match self.notes.iter().find(|n| n.end as usize == at) {
+            match self.note_ending_at(at) {
                 Some(note) => at = note.start as usize,
                 None => break,
             }
@@ -612,7 +625,7 @@ impl<'a> Layout<'a> {
         loop {
             let after = self.text.get(at..).unwrap_or("");
             at += after.len() - after.trim_start().len();
-            match self.notes.iter().find(|n| n.start as usize == at) {
+            match self.note_starting_at(at) {
                 Some(note) => at = note.end as usize,
                 None => return u32::try_from(at).unwrap_or(u32::MAX),
             }
