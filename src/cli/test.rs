@@ -29,7 +29,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
     /// A fixtures folder: example customers and the segments they are expected in
-    /// (see docs/fixtures.md); also reports criteria coverage.
+    /// (see docs/fixtures.md); also reports criteria coverage (default: `fixtures`
+    /// from segmint.toml).
     #[arg(long, value_name = "DIR")]
     fixtures: Option<PathBuf>,
 }
@@ -64,8 +65,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let outcomes = expect::measure(&program, &stats);
     let mut report = Report::new(&outcomes, &sources, stats.rows, as_of);
     report.mark_paused(&program);
-    if let Some(dir) = &args.fixtures {
-        let config = crate::project::Config::discover(&context.cwd)?;
+    if let Some(dir) = args.fixtures.as_ref().or(config.fixtures.as_ref()) {
         let run = super::fixtures::run(&program, &sources, &config, dir, &args.input, context)?;
         report.failed += run.failed;
         report.fixtures = Some(run);
