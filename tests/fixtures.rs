@@ -101,11 +101,8 @@ fn the_example_library_fixtures_pass() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let output = Command::new(env!("CARGO_BIN_EXE_segmint"))
         .args([
-            "test",
-            "--fixtures",
-            "segments/fixtures",
-            "--format",
-            "json",
+            // no --fixtures: `fixtures` of the repository's segmint.toml
+            "test", "--format", "json",
         ])
         .current_dir(&root)
         .output()
