@@ -1,8 +1,9 @@
 //! No input may panic or hang: `syntax::parse` and `check::check` must return on
 //! anything, from an empty file to 10,000 nested parentheses, and on every
-//! truncation, byte flip and token deletion of the real fixtures.
+//! truncation, byte flip and token deletion of the real fixtures; `segmint fmt`
+//! formats whatever of those parses, stably.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may fail loudly
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -21,7 +22,23 @@ fn run(text: &str) -> Diagnostics {
     let parsed = syntax::parse(file, &mut diagnostics);
     let mut checked = diagnostics.clone();
     let _ = segmint::check::check(std::slice::from_ref(&parsed), &mut checked);
+    formats_stably(text);
     diagnostics
+}
+
+/// `segmint fmt` on the same text: a syntax error is reported, anything that parses
+/// is formatted (never "unstable"), and formatting the result changes nothing.
+fn formats_stably(text: &str) {
+    use segmint::fmt::{FormatError, format};
+    match format(text) {
+        Ok(once) => assert_eq!(
+            format(&once).ok().as_deref(),
+            Some(once.as_str()),
+            "{text:?}"
+        ),
+        Err(FormatError::Syntax(_)) => {}
+        Err(FormatError::Unstable(reason)) => panic!("fmt: {reason}: {text:?}"),
+    }
 }
 
 fn codes(diagnostics: &Diagnostics) -> Vec<Code> {

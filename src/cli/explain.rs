@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use super::funnel::{self, Asked, ExplainFormat};
 use super::words::Words;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{
@@ -29,10 +30,18 @@ pub struct Args {
     name: String,
     /// Segment files or folders (default: `segments` from segmint.toml, else ./segments).
     paths: Vec<PathBuf>,
-    /// The as-of date relative dates in the plan are resolved against (default: as_of
-    /// from segmint.toml, else today in UTC).
-    #[arg(long, value_name = "DATE", value_parser = super::parse_date_arg)]
-    as_of: Option<NaiveDate>,
+    /// The data file, and the date relative dates are resolved against (default:
+    /// as_of from segmint.toml, else today in UTC). With `--data`, shows the
+    /// segment's criteria funnel over it.
+    #[command(flatten)]
+    input: super::input::Input,
+    /// One customer's trace through the segment, by key (reads `--data`, else
+    /// `data` from segmint.toml).
+    #[arg(long, value_name = "KEY")]
+    customer: Option<String>,
+    /// How to print the funnel or the trace.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    format: ExplainFormat,
     /// Also show the checked expression tree and the engine's plan.
     #[arg(long)]
     plan: bool,
@@ -43,10 +52,19 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     // a file of the project is explained with the rest of the project around it
     let config = Config::discover(&context.cwd)?;
     let compiled = project::compile_in_project(&args.paths, &config)?;
+    let sources = compiled.sources.clone();
     let Some(program) = super::program_or_report(compiled, context)? else {
         return Ok(ExitStatus::Failure);
     };
-    let as_of = super::as_of(args.as_of, &config);
+    if args.input.data.is_some() || args.customer.is_some() {
+        let asked = Asked {
+            name: &args.name,
+            customer: args.customer.as_deref(),
+            format: args.format,
+        };
+        return funnel::run(&program, &sources, &config, &args.input, &asked, context);
+    }
+    let as_of = super::as_of(args.input.as_of, &config);
     let text = describe(&program, &args.name, as_of, args.plan)?;
     write!(context.stdout, "{text}")?;
     if !args.plan {

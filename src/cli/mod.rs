@@ -15,6 +15,9 @@ mod diff;
 mod diff_report;
 mod eval;
 pub(crate) mod explain;
+mod fixtures;
+mod fmt;
+mod funnel;
 mod generate;
 mod global;
 mod init;
@@ -71,6 +74,8 @@ enum Command {
     /// Show a segment's criteria, checked expression and compiled plan.
     #[command(after_help = "Example:\n  segmint explain champions")]
     Explain(explain::Args),
+    /// Rewrite segment files in the canonical layout.
+    Fmt(fmt::Args),
     /// Evaluate segments over a data file and write the membership table.
     #[command(
         after_help = "Example:\n  segmint eval --data customers.parquet --output members.parquet --compression snappy\n  segmint eval --segment champions --keys-only > champions.txt\n  segmint eval --output - --format csv | head"
@@ -228,6 +233,7 @@ fn run_command(command: Command, context: &mut Context<'_>) -> ExitStatus {
     let outcome = match command {
         Command::Check(args) => check::run(args, context),
         Command::Explain(args) => explain::run(args, context),
+        Command::Fmt(args) => fmt::run(args, context),
         Command::Eval(args) => eval::run(args, context),
         Command::Stats(args) => stats::run(args, context),
         Command::Audit(args) => audit::run(args, context),

@@ -32,6 +32,11 @@ pub struct Args {
     format: TestFormat,
     #[command(flatten)]
     unique: super::unique::KeyArgs,
+    /// A fixtures folder: example customers and the segments they are expected in
+    /// (see docs/fixtures.md); also reports criteria coverage (default: `fixtures`
+    /// from segmint.toml).
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
 }
 
 /// `--format` of `test`.
@@ -68,6 +73,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
     let outcomes = expect::measure(&program, &stats);
     let mut report = Report::new(&outcomes, &sources, stats.rows, as_of);
     report.mark_paused(&program);
+    if let Some(dir) = args.fixtures.as_ref().or(config.fixtures.as_ref()) {
+        let run = super::fixtures::run(&program, &sources, &config, dir, &args.input, context)?;
+        report.failed += run.failed;
+        report.fixtures = Some(run);
+    }
     match args.format {
         TestFormat::Human => report.write_text(context.stdout, false)?,
         TestFormat::Markdown => report.write_text(context.stdout, true)?,
@@ -105,6 +115,9 @@ struct Report {
     failed: usize,
     not_measured: usize,
     expectations: Vec<Line>,
+    /// `--fixtures`: expected memberships and criteria coverage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixtures: Option<crate::fixtures::FixtureReport>,
 }
 
 /// One expectation in the report.
@@ -135,6 +148,7 @@ impl Report {
             failed: count(Some(false)),
             not_measured: count(None),
             expectations: lines,
+            fixtures: None,
         }
     }
 
@@ -162,11 +176,16 @@ impl Report {
         } else {
             table.write_text(out)?;
         }
+        let failed = self.failed - self.fixtures.as_ref().map_or(0, |f| f.failed);
         writeln!(
             out,
-            "\n{} passed, {} failed, {} not measured",
-            self.passed, self.failed, self.not_measured
-        )
+            "\n{} passed, {failed} failed, {} not measured",
+            self.passed, self.not_measured
+        )?;
+        match &self.fixtures {
+            Some(fixtures) => super::fixtures::write_text(fixtures, out, markdown),
+            None => Ok(()),
+        }
     }
 
     /// Marks the lines of paused segments (measured all the same).

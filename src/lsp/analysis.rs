@@ -37,7 +37,7 @@ impl Analysis {
     /// Compiles the project at `root`, with open documents' text.
     pub fn new(root: &Path, documents: &Documents) -> Analysis {
         let (config, mut config_problems) = load_config(root);
-        let mut files = match project::collect_files(&config.segments) {
+        let mut files = match project::segment_files(&config.segments) {
             Ok(files) => files,
             Err(error) => {
                 config_problems.push(problem_of(&error));

@@ -35,6 +35,7 @@ struct RawConfig {
     as_of: Option<DateText>,
     #[serde(default)]
     events: BTreeMap<String, PathBuf>,
+    fixtures: Option<PathBuf>,
     #[serde(default)]
     lint: LintConfig,
 }
@@ -90,6 +91,8 @@ pub struct Config {
     pub as_of: Option<NaiveDate>,
     /// Defaults for `--events NAME=FILE`, by name.
     pub events: BTreeMap<String, PathBuf>,
+    /// Default for `segmint test --fixtures DIR`.
+    pub fixtures: Option<PathBuf>,
     /// `[lint]` settings.
     pub lint: LintConfig,
 }
@@ -155,6 +158,7 @@ impl Config {
                 .into_iter()
                 .map(|(k, v)| (k, resolve(v)))
                 .collect(),
+            fixtures: raw.fixtures.map(resolve),
             lint: raw.lint,
         })
     }

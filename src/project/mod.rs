@@ -16,7 +16,7 @@ mod files;
 use std::path::PathBuf;
 
 pub use config::{Config, FILE_NAME, parse_date};
-pub use files::collect as collect_files;
+pub use files::collect as segment_files;
 
 use crate::check::{self, ir::Program};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};

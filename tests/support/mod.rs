@@ -386,3 +386,21 @@ impl Rng {
         &items[self.below(items.len())]
     }
 }
+
+/// A temporary folder holding `files` (path, contents).
+pub fn temp_project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `segmint ARGS` run in `dir`, without colour.
+pub fn segmint_in(dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_segmint"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    command
+}
