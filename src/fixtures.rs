@@ -125,13 +125,12 @@ impl FixtureProbe {
         }
     }
 
-    /// The segments a run must output (every segment and every hidden one).
+    /// The segments and tiers blocks a run must output (every segment, every
+    /// hidden one and every tiers block).
     pub fn outputs(&self) -> Vec<String> {
-        self.program
-            .segments
-            .iter()
-            .map(|s| s.name.clone())
-            .collect()
+        let segments = self.program.segments.iter().map(|s| s.name.clone());
+        let tiers = self.program.tiers.iter().map(|t| t.name.clone());
+        segments.chain(tiers).collect()
     }
 }
 

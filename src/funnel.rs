@@ -121,13 +121,13 @@ impl Probe {
         Some(probe)
     }
 
-    /// The segments a run must output: the explained one, the hidden ones and those
-    /// the criteria refer to.
+    /// The segments and tiers blocks a run must output: the explained segment,
+    /// the hidden ones and those the criteria refer to.
     pub fn outputs(&self) -> Vec<String> {
         let mut names = vec![self.program.segment(self.segment).name.clone()];
         names.extend(self.criteria.iter().map(|c| c.output.clone()));
         for input in &self.inputs {
-            if let InputSource::Segment(name) = &input.source
+            if let InputSource::Segment(name) | InputSource::Tiers(name) = &input.source
                 && !names.contains(name)
             {
                 names.push(name.clone());
