@@ -186,9 +186,9 @@ pub fn execute(
     let population =
         eval::Population::compute_observed(&prepared.plan, &prepared.data, &events, &mut |step| {
             match step {
-                eval::Step::Started { what, total } => {
+                eval::Step::Started { what, unit, total } => {
                     let doing = format!("reading {what}");
-                    scan_progress = Some(Progress::of(interactive, doing, "events", total));
+                    scan_progress = Some(Progress::of(interactive, doing, unit, total));
                 }
                 eval::Step::Rows(rows) => {
                     if let Some(progress) = scan_progress.as_mut() {
