@@ -251,3 +251,57 @@ fn sample_project_agrees_with_the_reference() {
         );
     }
 }
+
+/// The population pass (here for `in top 10%`) reports its progress like an
+/// event scan: started with the customer count, rows as read, finished.
+#[test]
+fn the_population_pass_reports_its_progress() {
+    let program = shop();
+    let plan =
+        segmint::plan::compile(&program, &PlanOptions::new("2024-03-31".parse().unwrap())).unwrap();
+    let header = program
+        .schema
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let row = |i: usize| {
+        program
+            .schema
+            .fields
+            .iter()
+            .map(|f| match f.ty {
+                segmint::check::ir::Type::Float | segmint::check::ir::Type::Int => i.to_string(),
+                segmint::check::ir::Type::String => format!("c{i}"),
+                _ => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let csv: String = std::iter::once(header)
+        .chain((0..7).map(row))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let source = common::from_csv(&program, &csv, 3);
+    let mut steps = Vec::new();
+    let no_events: Vec<Option<&dyn segmint::data::BatchSource>> = vec![None; program.events.len()];
+    segmint::eval::Population::compute_observed(&plan, &source, &no_events, &mut |step| {
+        steps.push(match step {
+            segmint::eval::Step::Started { what, unit, .. } => format!("{what} ({unit})"),
+            segmint::eval::Step::Rows(n) => n.to_string(),
+            segmint::eval::Step::Finished => "done".into(),
+        })
+    })
+    .unwrap();
+    assert_eq!(
+        steps,
+        [
+            "customers for population statistics (customers)",
+            "3",
+            "3",
+            "1",
+            "done"
+        ]
+    );
+}

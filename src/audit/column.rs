@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 
 use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow::datatypes::{
+    DataType, Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
+};
 
 use super::{Finding, Severity};
 use crate::check::ir::{Field, Type};
@@ -110,7 +112,30 @@ impl ColumnAudit {
         }
     }
 
+    /// Strings are tallied once per distinct value of a dictionary (with its row
+    /// count), else value by value.
     fn add_strings(&mut self, field: &Field, array: &ArrayRef) {
+        let allowed = match &field.ty {
+            Type::Enum(values) => Some(&values[..]),
+            _ => None,
+        };
+        if let Some(dict) = array.as_dictionary_opt::<Int32Type>() {
+            let Some(values) = dict.values().as_string_opt::<i32>() else {
+                return;
+            };
+            let mut counts = vec![0u64; values.len()];
+            for key in dict.keys().iter().flatten() {
+                if let Some(n) = usize::try_from(key).ok().and_then(|k| counts.get_mut(k)) {
+                    *n += 1;
+                }
+            }
+            for (i, n) in counts.into_iter().enumerate() {
+                if n > 0 && values.is_valid(i) {
+                    self.add_value(values.value(i), n, allowed);
+                }
+            }
+            return;
+        }
         let plain;
         let array = if matches!(array.data_type(), DataType::Dictionary(_, _)) {
             match arrow::compute::cast(array, &DataType::Utf8) {
@@ -123,46 +148,46 @@ impl ColumnAudit {
         } else {
             array
         };
-        let Some(strings) = array.as_string_opt::<i32>() else {
-            return;
-        };
-        let allowed = match &field.ty {
-            Type::Enum(values) => Some(values),
-            _ => None,
-        };
-        for value in strings.iter().flatten() {
-            if value.trim() != value {
-                self.spaced += 1;
-                if self.spaced_example.is_none() {
-                    self.spaced_example = Some(value.to_owned());
-                }
+        if let Some(strings) = array.as_string_opt::<i32>() {
+            for value in strings.iter().flatten() {
+                self.add_value(value, 1, allowed);
             }
-            if let Some(allowed) = allowed
-                && !allowed.iter().any(|a| a == value)
-            {
-                self.add_stray(value);
-            }
-            self.add_level(value);
         }
     }
 
-    fn add_stray(&mut self, value: &str) {
-        self.strays_total += 1;
-        if let Some(n) = self.strays.get_mut(value) {
-            *n += 1;
+    /// `n` rows holding `value`.
+    fn add_value(&mut self, value: &str, n: u64, allowed: Option<&[String]>) {
+        if value.trim() != value {
+            self.spaced += n;
+            if self.spaced_example.is_none() {
+                self.spaced_example = Some(value.to_owned());
+            }
+        }
+        if let Some(allowed) = allowed
+            && !allowed.iter().any(|a| a == value)
+        {
+            self.add_stray(value, n);
+        }
+        self.add_level(value, n);
+    }
+
+    fn add_stray(&mut self, value: &str, n: u64) {
+        self.strays_total += n;
+        if let Some(count) = self.strays.get_mut(value) {
+            *count += n;
         } else if self.strays.len() < MAX_STRAYS {
-            self.strays.insert(value.to_owned(), 1);
+            self.strays.insert(value.to_owned(), n);
         }
     }
 
-    fn add_level(&mut self, value: &str) {
+    fn add_level(&mut self, value: &str, n: u64) {
         let Some(levels) = self.levels.as_mut() else {
             return;
         };
-        if let Some(n) = levels.get_mut(value) {
-            *n += 1;
+        if let Some(count) = levels.get_mut(value) {
+            *count += n;
         } else if levels.len() < MAX_LEVELS {
-            levels.insert(value.to_owned(), 1);
+            levels.insert(value.to_owned(), n);
         } else {
             self.levels = None;
         }

@@ -248,11 +248,11 @@ fn evaluate(
     let stderr = &mut *context.stderr;
     let mut scan_progress: Option<Progress> = None;
     let mut series = Series::start(plans, data, &events, &mut |step| match step {
-        eval::Step::Started { what, total } => {
+        eval::Step::Started { what, unit, total } => {
             scan_progress = Some(Progress::of(
                 interactive,
                 format!("reading {what}"),
-                "events",
+                unit,
                 total,
             ));
         }

@@ -74,9 +74,9 @@ pub(super) fn execute(
     let mut scan: Option<Progress> = None;
     let ran = run.execute(
         &mut |step| match step {
-            run::Step::Scan(crate::eval::Step::Started { what, total }) => {
+            run::Step::Scan(crate::eval::Step::Started { what, unit, total }) => {
                 let doing = format!("reading {what}");
-                scan = Some(Progress::of(interactive, doing, "events", total));
+                scan = Some(Progress::of(interactive, doing, unit, total));
             }
             run::Step::Scan(crate::eval::Step::Rows(n)) => {
                 if let Some(progress) = scan.as_mut() {

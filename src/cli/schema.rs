@@ -52,6 +52,11 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
 
 /// A name for the block from the file's name: `data/Customers 2024.csv` → `customers_2024`.
 pub(super) fn table_name(path: &Path, fallback: &str) -> String {
+    // `customers.csv.gz`: the compression's extension goes too
+    let path = match crate::data::Compressed::of(path) {
+        Some(_) => Path::new(path.file_stem().unwrap_or_default()),
+        None => path,
+    };
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let mut name = String::new();
     for c in stem.chars() {

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -132,24 +132,21 @@ fn read(path: &Path, format: Format) -> Result<(Arc<Schema>, Batches), ArrowErro
                 .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
             Ok((schema, Box::new(reader)))
         }
+        // Text formats are opened twice (infer, then read), decompressed if need be.
         Format::Csv => {
-            let mut file = file;
             let csv = arrow::csv::reader::Format::default().with_header(true);
-            let (schema, _) = csv.infer_schema(BufReader::new(&file), None)?;
-            file.rewind()?;
+            let (schema, _) = csv.infer_schema(open_text(path)?, None)?;
             let schema = Arc::new(schema);
             let reader = arrow::csv::ReaderBuilder::new(Arc::clone(&schema))
                 .with_format(csv)
-                .build(BufReader::new(file))?;
+                .build(open_text(path)?)?;
             Ok((schema, Box::new(reader)))
         }
         Format::JsonLines => {
-            let mut file = file;
-            let (schema, _) = arrow::json::reader::infer_json_schema(BufReader::new(&file), None)?;
-            file.rewind()?;
+            let (schema, _) = arrow::json::reader::infer_json_schema(open_text(path)?, None)?;
             let schema = Arc::new(schema);
             let reader =
-                arrow::json::ReaderBuilder::new(Arc::clone(&schema)).build(BufReader::new(file))?;
+                arrow::json::ReaderBuilder::new(Arc::clone(&schema)).build(open_text(path)?)?;
             Ok((schema, Box::new(reader)))
         }
         Format::Arrow => match arrow::ipc::reader::FileReader::try_new(file, None) {
@@ -163,6 +160,10 @@ fn read(path: &Path, format: Format) -> Result<(Arc<Schema>, Batches), ArrowErro
             }
         },
     }
+}
+
+fn open_text(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>, ArrowError> {
+    super::read::input::open_text(path).map_err(|e| ArrowError::ExternalError(Box::new(e)))
 }
 
 /// What one column has shown so far.

@@ -82,7 +82,8 @@ impl KeyHashes {
 
     /// The hashes, sorted in place (to look keys up, and find candidates).
     pub fn sorted(mut self) -> SortedKeys {
-        self.hashes.sort_unstable();
+        use rayon::slice::ParallelSliceMut;
+        self.hashes.par_sort_unstable();
         SortedKeys {
             hashes: self.hashes,
         }

@@ -32,6 +32,7 @@ pub use coerce::canonical_type;
 pub use error::DataError;
 pub use keys::Duplicates;
 pub use read::DataFile;
+pub use read::input::Compressed;
 pub use write::{OutputWriter, ParquetCompression, write_whole};
 
 /// The file formats, chosen by extension.
@@ -52,7 +53,7 @@ impl Format {
     /// A `.gz` or `.zst` after it is the compression of a text input
     /// (`customers.csv.gz` is CSV).
     pub fn from_path(path: &Path) -> Option<Format> {
-        let path = match read::input::Compressed::of(path) {
+        let path = match Compressed::of(path) {
             Some(_) => Path::new(path.file_stem()?),
             None => path,
         };

@@ -83,7 +83,7 @@ impl<'a> Series<'a> {
             Some(stand_in) if !options.key => stand_in,
             _ => self.source,
         };
-        let population = Population::with_aggregated(plan, source, aggregated)?;
+        let population = Population::with_aggregated(plan, source, aggregated, &mut |_| {})?;
         run_prepared(plan, source, &population, options, sink).map(Some)
     }
 }

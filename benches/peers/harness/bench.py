@@ -43,15 +43,20 @@ TIER_BLOCKS = {"value_tier"}
 
 # ---------------------------------------------------------------- commands
 
+# The Parquet compression of materialised tables, the same for every engine
+# (BENCH_COMPRESSION=snappy bench.py run …; default zstd).
+COMPRESSION = os.environ.get("BENCH_COMPRESSION", "zstd")
+
+
 def command(engine, task, data, output, segmint_bin):
     """The argv that runs one engine on one task."""
     py = sys.executable
+    written = ["--output", output, "--compression", COMPRESSION] if task == "materialise" else []
     if engine == "segmint":
         argv = [segmint_bin, "eval", str(PEERS / "segments"), "--data", data, "--as-of", AS_OF]
-        return argv + (["--output", output] if task == "materialise" else [])
+        return argv + written
     script = str(PEERS / "queries" / f"{engine}_run.py")
-    argv = [py, script, task, "--data", data]
-    return argv + (["--output", output] if task == "materialise" else [])
+    return [py, script, task, "--data", data] + written
 
 
 class Run:

@@ -63,11 +63,12 @@ def count(con):
         print(f"{name} {n}")
 
 
-def materialise(con, output):
+def materialise(con, output, compression="zstd"):
     sql, params = membership(con)
+    codec = {"none": "uncompressed", "lz4": "lz4_raw"}.get(compression, compression)
     con.execute(
         f"COPY ({sql}) TO {sql_literal(output)} "
-        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)",
+        f"(FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 1048576)",
         params,
     )
 
@@ -77,6 +78,7 @@ def main():
     ap.add_argument("task", choices=["count", "materialise"])
     ap.add_argument("--data", required=True)
     ap.add_argument("--output")
+    ap.add_argument("--compression", default="zstd", choices=["zstd", "snappy", "lz4", "none"])
     a = ap.parse_args()
     con = connect(a.data)
     if a.task == "count":
@@ -84,7 +86,7 @@ def main():
     else:
         if not a.output:
             ap.error("materialise needs --output")
-        materialise(con, a.output)
+        materialise(con, a.output, a.compression)
 
 
 if __name__ == "__main__":

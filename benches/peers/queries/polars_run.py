@@ -139,8 +139,8 @@ def count(data):
         print(f"{name} {n}")
 
 
-def materialise(data, output):
-    membership(data).sink_parquet(output, compression="zstd", row_group_size=1_048_576)
+def materialise(data, output, compression="zstd"):
+    membership(data).sink_parquet(output, compression=compression, row_group_size=1_048_576)
 
 
 def main():
@@ -148,13 +148,14 @@ def main():
     ap.add_argument("task", choices=["count", "materialise"])
     ap.add_argument("--data", required=True)
     ap.add_argument("--output")
+    ap.add_argument("--compression", default="zstd", choices=["zstd", "snappy", "lz4", "none"])
     a = ap.parse_args()
     if a.task == "count":
         count(a.data)
     else:
         if not a.output:
             ap.error("materialise needs --output")
-        materialise(a.data, a.output)
+        materialise(a.data, a.output, "uncompressed" if a.compression == "none" else a.compression)
 
 
 if __name__ == "__main__":

@@ -271,6 +271,7 @@ impl TableScan {
 
         on_step(Step::Started {
             what: scan.name(),
+            unit: "events",
             total: source.row_count(),
         });
         let mut left_out = 0u64;

@@ -30,10 +30,13 @@ use index::CustomerIndex;
 /// What a long pass reports as it goes, for progress displays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step<'a> {
-    /// A pass over an event table starts; `total` is its row count when known.
+    /// A pass over a table starts (an event table, or the customers for
+    /// population statistics); `total` is its row count when known.
     Started {
-        /// The event table's name.
+        /// What is read (the event table's name).
         what: &'a str,
+        /// What its rows are called (`events`, `customers`).
+        unit: &'static str,
         /// Rows in the table, when the file says so without reading it.
         total: Option<u64>,
     },

@@ -41,6 +41,7 @@ pub(crate) fn run(
 
     on_step(Step::Started {
         what: scan.name(),
+        unit: "events",
         total: source.row_count(),
     });
     let mut left_out = 0u64;

@@ -70,15 +70,16 @@ impl Population {
         on_step: &mut dyn FnMut(Step<'_>),
     ) -> std::result::Result<Population, EvalError> {
         let aggregated = events::compute(plan, source, events, on_step)?;
-        Population::with_aggregated(plan, source, aggregated)
+        Population::with_aggregated(plan, source, aggregated, on_step)
     }
 
     /// The population once the aggregates are computed: the statistics, one
-    /// pass per level over `source`.
+    /// pass per level over `source`, each reported to `on_step`.
     pub(crate) fn with_aggregated(
         plan: &Plan,
         source: &dyn BatchSource,
         aggregated: events::Aggregated,
+        on_step: &mut dyn FnMut(Step<'_>),
     ) -> std::result::Result<Population, EvalError> {
         let mut population = Population {
             stats: (0..plan.stats().len()).map(|_| None).collect(),
@@ -87,7 +88,7 @@ impl Population {
         };
         let max_level = plan.stats().iter().map(|s| s.level).max().unwrap_or(0);
         for level in 1..=max_level {
-            population.compute_level(plan, source, level)?;
+            population.compute_level(plan, source, level, on_step)?;
         }
         Ok(population)
     }
@@ -141,6 +142,7 @@ impl Population {
         plan: &Plan,
         source: &dyn BatchSource,
         level: u32,
+        on_step: &mut dyn FnMut(Step<'_>),
     ) -> std::result::Result<(), EvalError> {
         let stats: Vec<(usize, NodeId)> = plan
             .stats()
@@ -162,14 +164,21 @@ impl Population {
         let mut collected: Vec<Collector> =
             stats.iter().map(|_| Collector::expecting(rows)).collect();
         let mut offset = 0;
+        on_step(Step::Started {
+            what: "customers for population statistics",
+            unit: "customers",
+            total: source.row_count(),
+        });
         for batch in source.batches(&columns)? {
             let batch = batch?;
             let exec = Exec::run(plan, self, &batch, offset, &at, &needed)?;
             offset += batch.num_rows();
+            on_step(Step::Rows(batch.num_rows()));
             for ((_, value), collector) in stats.iter().zip(collected.iter_mut()) {
                 collector.push(&exec.operand(*value)?, batch.num_rows())?;
             }
         }
+        on_step(Step::Finished);
         for ((i, _), collector) in stats.iter().zip(collected) {
             if let Some(slot) = self.stats.get_mut(*i) {
                 *slot = Some(collector.finish(&uses(plan, StatId(*i as u32))));
