@@ -396,30 +396,32 @@ fn data_repo() -> Repo {
     repo
 }
 
-#[test]
-fn data_snapshots_give_entered_and_exited_events() {
-    let repo = data_repo();
-    let output = repo
+/// `segmint diff --before-data customers.csv --data NEW --output OUTPUT`: the
+/// exit code and the output file's lines, sorted.
+fn events(repo: &Repo, new: &str, output: &str) -> (Option<i32>, Vec<String>) {
+    let run = repo
         .segmint(&[
             "diff",
             "--before-data",
             "customers.csv",
             "--data",
-            "newer.csv",
+            new,
             "--output",
-            "events.csv",
+            output,
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = std::fs::read_to_string(repo.root.join("events.csv")).unwrap();
-    let mut lines: Vec<&str> = text.lines().collect();
+    let text = std::fs::read_to_string(repo.root.join(output)).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     lines.sort();
+    (run.status.code(), lines)
+}
+
+#[test]
+fn data_snapshots_give_entered_and_exited_events() {
+    let repo = data_repo();
+    let (code, lines) = events(&repo, "newer.csv", "events.csv");
+    assert_eq!(code, Some(0));
     // c4 ordered (recent), c3 left (exits everything), c7 arrived
     assert_eq!(
         lines,
@@ -439,25 +441,10 @@ fn data_snapshots_give_entered_and_exited_events() {
 #[test]
 fn data_snapshots_as_json_lines() {
     let repo = data_repo();
-    let output = repo
-        .segmint(&[
-            "diff",
-            "--before-data",
-            "customers.csv",
-            "--data",
-            "newer.csv",
-            "--output",
-            "events.jsonl",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let text = std::fs::read_to_string(repo.root.join("events.jsonl")).unwrap();
-    assert!(
-        text.contains(r#"{"id":"c4","segment":"recent","change":"entered"}"#),
-        "{text}"
-    );
-    assert_eq!(text.lines().count(), 7);
+    let (code, lines) = events(&repo, "newer.csv", "events.jsonl");
+    assert_eq!(code, Some(0));
+    assert!(lines.contains(&r#"{"id":"c4","segment":"recent","change":"entered"}"#.to_string()));
+    assert_eq!(lines.len(), 7);
 }
 
 #[test]

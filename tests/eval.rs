@@ -139,8 +139,17 @@ fn plan_reads_only_the_columns_it_needs_key_first() {
         .iter()
         .map(|f| program.schema.field(*f).name.as_str())
         .collect();
-    // the tiers block is always output, so lifetime_value is read too
-    assert_eq!(names, ["id", "age", "country", "lifetime_value"]);
+    // a tiers block not named is not output, so lifetime_value is not read
+    assert_eq!(names, ["id", "age", "country"]);
+    let schema = plan.membership_schema();
+    let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(columns, ["id", "orders_count_ok"]);
+    // named, it is
+    let options = PlanOptions {
+        segments: Some(vec!["orders_count_ok".into(), "value".into()]),
+        ..PlanOptions::new("2024-03-31".parse().unwrap())
+    };
+    let plan = segmint::plan::compile(&program, &options).unwrap();
     let schema = plan.membership_schema();
     let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(columns, ["id", "orders_count_ok", "value"]);

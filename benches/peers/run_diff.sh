@@ -50,7 +50,7 @@ measure() {  # prints "wall_seconds peak_kib" for each run, sorted by wall time
   done | sort -n
   rm -f /tmp/segmint_bench_time.$$
 }
-median() { awk '{ a[NR] = $'"$1"' } END { asort(a); print a[int((NR + 1) / 2)] }'; }
+median() { cut -d' ' -f"$1" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 "${DIFF[@]}" | head -12   # warm-up (page cache), and what the diff reports
 E="$(measure "${EVAL_HEAD[@]}")"

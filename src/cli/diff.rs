@@ -16,7 +16,6 @@ use super::input::{Input, execute};
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::{ExpectKind, Program};
 use crate::data::OutputWriter;
-use crate::diagnostic::render::{self, Format};
 use crate::diff::{MoveCounter, RuleDiff, Version, members, snapshots};
 use crate::eval::EvalError;
 use crate::expect;
@@ -123,14 +122,7 @@ fn base_or_report(
         }));
     }
     writeln!(context.stderr, "the base version ({rev}):")?;
-    let colour = context.terminal.stderr_colour;
-    render::render(
-        Format::Human,
-        &compiled.diagnostics,
-        &compiled.sources,
-        colour,
-        context.stderr,
-    )?;
+    super::render_errors(&compiled, context)?;
     Ok(None)
 }
 
@@ -176,9 +168,7 @@ fn rules(
         }
     })?;
     if let (Some((writer, _, count)), Some(path)) = (writer, &args.members) {
-        writer.finish()?;
-        let rows = super::output::counted(count, "change");
-        writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
+        super::finish_output(writer, count, "change", path, context)?;
     }
     let outcomes = counter
         .map(|c| expect::measure(program, &c.finish()))
@@ -295,9 +285,7 @@ fn data(
         emit(&gone, &nobody, &mut moves, &mut writer)?;
     }
     if let (Some(writer), Some(path)) = (writer, &args.output) {
-        writer.finish()?;
-        let rows = super::output::counted(events, "event");
-        writeln!(context.stderr, "wrote {rows} to {}", super::shown(path))?;
+        super::finish_output(writer, events, "event", path, context)?;
     }
     let against = match (&args.before_data, args.before_as_of) {
         (Some(path), _) => super::shown(path),

@@ -318,6 +318,14 @@ fn program_or_report(
         }
         return Ok(Some(program));
     }
+    render_errors(&compiled, context)?;
+    let summary = render::Summary::new(compiled.sources.iter().count(), &compiled.diagnostics);
+    writeln!(context.stderr, "{summary}")?;
+    Ok(None)
+}
+
+/// Prints a project's diagnostics on stderr, for people.
+fn render_errors(compiled: &Compiled, context: &mut Context<'_>) -> Result<(), RunError> {
     let colour = context.terminal.stderr_colour;
     render::render(
         Format::Human,
@@ -326,9 +334,21 @@ fn program_or_report(
         colour,
         context.stderr,
     )?;
-    let summary = render::Summary::new(compiled.sources.iter().count(), &compiled.diagnostics);
-    writeln!(context.stderr, "{summary}")?;
-    Ok(None)
+    Ok(())
+}
+
+/// Finishes an output file and says on stderr how many `noun`s it holds.
+fn finish_output(
+    writer: crate::data::OutputWriter,
+    count: u64,
+    noun: &str,
+    path: &Path,
+    context: &mut Context<'_>,
+) -> Result<(), RunError> {
+    writer.finish()?;
+    let counted = output::counted(count, noun);
+    writeln!(context.stderr, "wrote {counted} to {}", shown(path))?;
+    Ok(())
 }
 
 /// The data file: `--data`, else `data` in `segmint.toml`.

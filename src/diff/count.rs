@@ -5,6 +5,7 @@
 
 use arrow::array::{Array, AsArray, BooleanArray, StringArray};
 use arrow::compute::kernels::boolean::and_not;
+use arrow::compute::kernels::cmp::eq;
 use arrow::error::ArrowError;
 use serde::Serialize;
 
@@ -111,24 +112,13 @@ impl MoveCounter {
             moves.exited += and_not(&b, &h)?.true_count() as u64;
         }
         for (columns, moves) in self.tiers.iter().zip(&mut self.tier_moves) {
-            let b = labels(base, columns.base, &columns.labels);
-            let h = labels(head, columns.head, &columns.labels);
-            for row in 0..rows {
-                let (before, after) = (b[row], h[row]);
-                if let Some(l) = before {
-                    moves[l].before += 1;
-                }
-                if let Some(l) = after {
-                    moves[l].after += 1;
-                }
-                if before != after {
-                    if let Some(l) = after {
-                        moves[l].entered += 1;
-                    }
-                    if let Some(l) = before {
-                        moves[l].exited += 1;
-                    }
-                }
+            for (label, moves) in columns.labels.iter().zip(moves.iter_mut()) {
+                let b = has_label(base, columns.base, label, rows)?;
+                let h = has_label(head, columns.head, label, rows)?;
+                moves.before += b.true_count() as u64;
+                moves.after += h.true_count() as u64;
+                moves.entered += and_not(&h, &b)?.true_count() as u64;
+                moves.exited += and_not(&b, &h)?.true_count() as u64;
             }
         }
         Ok(())
@@ -144,6 +134,20 @@ pub fn mask(
     column
         .and_then(|c| batch.column(c).as_boolean_opt().cloned())
         .unwrap_or_else(|| BooleanArray::from(vec![false; rows]))
+}
+
+/// Whether each row of a tiers column has `label` (vectorised; missing: no).
+fn has_label(
+    batch: &arrow::record_batch::RecordBatch,
+    column: Option<usize>,
+    label: &str,
+    rows: usize,
+) -> Result<BooleanArray, ArrowError> {
+    let Some(strings) = column.and_then(|c| batch.column(c).as_string_opt::<i32>()) else {
+        return Ok(BooleanArray::from(vec![false; rows]));
+    };
+    let equal = eq(strings, &StringArray::new_scalar(label))?;
+    Ok(BooleanArray::new(crate::eval::definite(&equal), None))
 }
 
 /// Per row, the index of its label in `labels` (`None`: no tier, or absent).
