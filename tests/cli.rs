@@ -469,6 +469,20 @@ fn eval_keys_only_lists_the_members_of_one_segment() {
         ])
     );
     assert_eq!(test.read("german.csv"), "customer_id\nc1\nc3\nc4\nc6\n");
+    // the same one-column table on standard output, for a pipe
+    snapshot!(
+        test,
+        test.command(&[
+            "eval",
+            "--segment",
+            "german",
+            "--keys-only",
+            "--output",
+            "-",
+            "--format",
+            "jsonl"
+        ])
+    );
     // one segment, not several and not a tiers block
     snapshot!(test, test.command(&["eval", "--keys-only"]));
 }

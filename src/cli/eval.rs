@@ -61,6 +61,7 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
             &run,
             &args.segments,
             args.output.as_deref(),
+            &args.sink,
             context,
         );
     }

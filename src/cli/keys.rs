@@ -1,6 +1,7 @@
 //! `segmint eval --segment NAME --keys-only [--output FILE]`: the keys of one
 //! segment's members, one per line on standard output (to paste into a CRM or a
-//! mailing tool), or as a one-column table in the output's format.
+//! mailing tool), or as a one-column table in the output's format (`--output -`
+//! with `--format`: that table on standard output).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,9 +11,9 @@ use arrow::compute::filter_record_batch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use super::input::execute;
+use super::sink::SinkArgs;
 use super::{Context, ExitStatus, RunError};
 use crate::check::ir::Program;
-use crate::data::OutputWriter;
 use crate::eval::EvalError;
 use crate::run::Run;
 
@@ -22,6 +23,7 @@ pub(super) fn write(
     run: &Run,
     segments: &[String],
     output: Option<&Path>,
+    sink: &SinkArgs,
     context: &mut Context<'_>,
 ) -> Result<ExitStatus, RunError> {
     let [name] = segments else {
@@ -50,16 +52,33 @@ pub(super) fn write(
                 .membership_schema()
                 .project(&[0])
                 .map_err(EvalError::from)?;
-            let mut writer = OutputWriter::create(path, Arc::new(key))?;
+            let mut writer = super::sink::create(path, sink, Arc::new(key))?;
             let mut count = 0;
-            execute(run, context, &mut |batch| {
+            let mut nowhere = std::io::sink();
+            let (mut inner, stdout) = super::sink::split(context, &mut nowhere);
+            let mut closed: Option<std::io::Error> = None;
+            let result = execute(run, &mut inner, &mut |batch| {
                 let keys = members(&batch)?;
                 count += keys.num_rows() as u64;
-                Ok(writer.write(&keys)?)
-            })?;
-            writer.finish()?;
+                writer.write(&keys)?;
+                stdout.write_all(&writer.take_bytes()).map_err(|e| {
+                    let message = format!("cannot write to standard output: {e}");
+                    closed = Some(e);
+                    EvalError::Output(message)
+                })
+            });
+            match (result, closed) {
+                (Err(_), Some(e)) => return Err(RunError::Output(e)),
+                (result, _) => result?,
+            };
+            let rest = writer.finish()?;
+            context.stdout.write_all(&rest)?;
             let keys = super::output::counted(count, "key");
-            writeln!(context.stderr, "wrote {keys} to {}", super::shown(path))?;
+            writeln!(
+                context.stderr,
+                "wrote {keys} to {}",
+                super::sink::shown(path)
+            )?;
         }
         None => {
             let mut lines = Vec::new();
