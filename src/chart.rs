@@ -3,6 +3,7 @@
 //! a Mermaid `xychart-beta` block (markdown that GitHub draws in a pull-request
 //! comment).
 
+use crate::number::thousands;
 use std::fmt::Write;
 
 /// One line: a name and one value per x label.
@@ -240,19 +241,6 @@ fn nice_ceiling(value: u64) -> u64 {
         }
         power = power.saturating_mul(10);
     }
-}
-
-/// `12345` → `12,345`.
-fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn escape(text: &str) -> String {

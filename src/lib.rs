@@ -101,6 +101,7 @@ pub mod fmt;
 pub mod funnel;
 pub mod lint;
 pub mod lsp;
+pub mod number;
 pub mod plan;
 pub mod project;
 pub mod run;

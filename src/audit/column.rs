@@ -392,24 +392,12 @@ fn show_time(value: i64, is_date: bool) -> String {
 }
 
 pub(super) fn counted(count: u64, noun: &str) -> String {
-    let number = group_thousands(count);
+    let number = crate::number::thousands(count);
     if count == 1 {
         format!("1 {noun}")
     } else {
         format!("{number} {noun}s")
     }
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and each tier label. While a newer count is running the last numbers stay,
 //! marked as updating; while the project has errors they are marked as stale.
 
+use crate::number::thousands;
 use std::sync::Arc;
 
 use lsp_types::{CodeLens, Command};
@@ -101,19 +102,6 @@ fn members(size: Option<&Size>, sizes: Option<&Sizes>) -> String {
         thousands(size.count),
         thousands(sizes.rows)
     )
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
