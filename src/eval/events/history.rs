@@ -28,7 +28,7 @@ use arrow::error::ArrowError;
 
 use super::accumulate::{self, EventBlock, Input, Lane, Start, States};
 use super::index::{CustomerIndex, NO_ROW};
-use super::scan::{lookup, read_times};
+use super::scan::locate;
 use super::{Aggregated, Step};
 use crate::check::ir::{self, Type};
 use crate::data::BatchSource;
@@ -280,13 +280,7 @@ impl TableScan {
         let mut old = Vec::new();
         for batch in source.batches(&columns)? {
             let batch = batch?;
-            let key = batch.column(position(&at, &batch, scan.schema.key)?);
-            rows.clear();
-            rows.resize(batch.num_rows(), NO_ROW);
-            lookup(index, key, &mut rows)?;
-            let time = batch.column(position(&at, &batch, scan.time)?);
-            read_times(time, &mut times, &mut rows)?;
-            left_out += rows.iter().filter(|r| **r == NO_ROW).count() as u64;
+            left_out += locate(scan, &at, &batch, index, &mut rows, &mut times)?;
 
             let execs = lanes
                 .variants

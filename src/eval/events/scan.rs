@@ -49,13 +49,7 @@ pub(crate) fn run(
     let mut times = Vec::new();
     for batch in source.batches(&columns)? {
         let batch = batch?;
-        let key = batch.column(position(&at, &batch, scan.schema.key)?);
-        rows.clear();
-        rows.resize(batch.num_rows(), NO_ROW);
-        lookup(index, key, &mut rows)?;
-        let time = batch.column(position(&at, &batch, scan.time)?);
-        read_times(time, &mut times, &mut rows)?;
-        left_out += rows.iter().filter(|r| **r == NO_ROW).count() as u64;
+        left_out += locate(scan, &at, &batch, index, &mut rows, &mut times)?;
 
         let masks = if filters.is_empty() {
             Vec::new()
@@ -90,14 +84,31 @@ pub(crate) fn run(
 /// Events per half below which a batch's keys are looked up on one thread.
 const SPLIT_AT: usize = 2 * 1024;
 
+/// One batch's events located: `rows[i]` is event `i`'s first customer row
+/// ([`NO_ROW`]: its key matches no customer, or it has no time) and `times[i]`
+/// its time (see [`read_times`]). Gives how many are left out. `at` maps the
+/// scan's fields to the batch's columns.
+pub(super) fn locate(
+    scan: &EventScan,
+    at: &[Option<usize>],
+    batch: &RecordBatch,
+    index: &CustomerIndex,
+    rows: &mut Vec<u32>,
+    times: &mut Vec<i64>,
+) -> Result<u64, EvalError> {
+    let key = batch.column(position(at, batch, scan.schema.key)?);
+    rows.clear();
+    rows.resize(batch.num_rows(), NO_ROW);
+    lookup(index, key, rows)?;
+    let time = batch.column(position(at, batch, scan.time)?);
+    read_times(time, times, rows)?;
+    Ok(rows.iter().filter(|r| **r == NO_ROW).count() as u64)
+}
+
 /// [`CustomerIndex::lookup`], the two halves of a large batch on two threads:
 /// a lookup waits on memory more than it computes, and the decoding threads
 /// leave room.
-pub(super) fn lookup(
-    index: &CustomerIndex,
-    keys: &ArrayRef,
-    rows: &mut [u32],
-) -> Result<(), ArrowError> {
+fn lookup(index: &CustomerIndex, keys: &ArrayRef, rows: &mut [u32]) -> Result<(), ArrowError> {
     if rows.len() < 2 * SPLIT_AT {
         return index.lookup(keys, rows);
     }
@@ -125,11 +136,7 @@ fn input<'a>(
 
 /// Each event's time as `i64` (days for a date column, µs for a timestamp);
 /// an event without a time gets [`NO_ROW`] as its row: it is left out.
-pub(super) fn read_times(
-    time: &ArrayRef,
-    out: &mut Vec<i64>,
-    rows: &mut [u32],
-) -> Result<(), ArrowError> {
+fn read_times(time: &ArrayRef, out: &mut Vec<i64>, rows: &mut [u32]) -> Result<(), ArrowError> {
     out.clear();
     match time.data_type() {
         DataType::Date32 => out.extend(
