@@ -17,14 +17,14 @@ use serde::Serialize;
 use super::input::{Input, parse_events_arg};
 use super::output::{Align, Table, percent};
 use super::progress::Progress;
+use super::test::{self, shown};
 use super::{Context, ExitStatus, RunError};
 use crate::backtest::{self, Change, Changes, Columns, Every, Point};
 use crate::chart::{Chart, Line};
 use crate::check::ir::{ExpectKind, Program};
 use crate::data::{BatchSource, write_whole};
-use crate::diagnostic::render::Location;
 use crate::eval::{self, EvalError, RunOptions, Series};
-use crate::expect::{self, Kind, Lift, Measured, Outcome};
+use crate::expect::{self, Outcome};
 use crate::plan::{self, OutputKind};
 use crate::run::{Run, Selection};
 use crate::source::Sources;
@@ -441,20 +441,7 @@ struct DateReport {
     customers: u64,
     segments: Vec<Change>,
     tiers: Vec<Change>,
-    expectations: Vec<ExpectationLine>,
-}
-
-#[derive(Serialize)]
-struct ExpectationLine {
-    segment: String,
-    kind: Kind,
-    expect: String,
-    file: String,
-    line: usize,
-    passed: Option<bool>,
-    measured: Option<Measured>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lift: Option<Lift>,
+    expectations: Vec<test::Line>,
 }
 
 impl Report {
@@ -469,7 +456,7 @@ impl Report {
                 expectations: p
                     .expectations
                     .iter()
-                    .map(|o| ExpectationLine::new(o, sources))
+                    .map(|o| test::Line::new(o, sources))
                     .collect(),
             })
             .collect();
@@ -546,7 +533,7 @@ impl Report {
                     },
                     line.segment.clone(),
                     line.expect.clone(),
-                    line.shown(),
+                    shown(line),
                 ]);
             }
         }
@@ -701,44 +688,6 @@ impl Report {
                         .collect(),
                 })
                 .collect(),
-        }
-    }
-}
-
-impl ExpectationLine {
-    fn new(outcome: &Outcome, sources: &Sources) -> ExpectationLine {
-        let at = Location::of(sources, outcome.span);
-        let text = sources
-            .get(outcome.span.file)
-            .map_or("", |f| f.slice(outcome.span));
-        ExpectationLine {
-            segment: outcome.segment.clone(),
-            kind: outcome.kind,
-            expect: text.split_whitespace().collect::<Vec<_>>().join(" "),
-            file: at.file,
-            line: at.line,
-            passed: outcome.passed,
-            measured: outcome.measured,
-            lift: outcome.lift,
-        }
-    }
-
-    fn shown(&self) -> String {
-        if let Some(lift) = &self.lift {
-            return super::test::shown_lift(lift);
-        }
-        match (self.kind, self.measured) {
-            (_, None) => "not measured".into(),
-            (Kind::Disjoint, Some(m)) => format!("{} in both", m.count),
-            (Kind::Overlap, Some(m)) => {
-                format!(
-                    "{} of {} members ({})",
-                    m.count,
-                    m.of,
-                    percent(m.count, m.of)
-                )
-            }
-            (_, Some(m)) => format!("{} of {} ({})", m.count, m.of, percent(m.count, m.of)),
         }
     }
 }

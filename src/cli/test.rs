@@ -120,18 +120,19 @@ struct Report {
     fixtures: Option<crate::fixtures::FixtureReport>,
 }
 
-/// One expectation in the report.
+/// One expectation in the report (also one date's in `backtest`'s).
 #[derive(Serialize)]
-struct Line {
-    segment: String,
+pub(super) struct Line {
+    pub(super) segment: String,
     kind: Kind,
-    expect: String,
+    /// The `expect` line as written, on one line.
+    pub(super) expect: String,
     file: String,
     line: usize,
-    passed: Option<bool>,
-    measured: Option<Measured>,
+    pub(super) passed: Option<bool>,
+    pub(super) measured: Option<Measured>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    lift: Option<Lift>,
+    pub(super) lift: Option<Lift>,
     /// The segment is `paused`: measured, but left out of outputs.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     paused: bool,
@@ -262,7 +263,7 @@ impl Report {
 }
 
 impl Line {
-    fn new(outcome: &Outcome, sources: &Sources) -> Line {
+    pub(super) fn new(outcome: &Outcome, sources: &Sources) -> Line {
         let at = Location::of(sources, outcome.span);
         let text = sources
             .get(outcome.span.file)
@@ -301,7 +302,8 @@ fn result(passed: Option<bool>) -> String {
 
 /// The measured value in words: `2 of 6 (33.3%)`, `2 in both`,
 /// `lift 2.41 (members 532.1, everyone 220.5)`.
-fn shown(line: &Line) -> String {
+/// The measured value in words (`12 of 400 (3.0%)`, `lift 2.41 (…)`).
+pub(super) fn shown(line: &Line) -> String {
     if let Some(lift) = &line.lift {
         return shown_lift(lift);
     }
