@@ -295,15 +295,52 @@ fn lenses_are_marked_stale_while_the_project_has_errors() {
 }
 
 #[test]
-fn no_lenses_without_data_and_no_formatting() {
+fn formatting_gives_the_fmt_layout() {
     let dir = project(false);
     let mut client = Client::spawn(dir.path());
     let init = client.request("initialize", json!({"capabilities": {}}));
-    assert!(
-        init["capabilities"]
-            .get("documentFormattingProvider")
-            .is_none()
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    client.notify("initialized", json!({}));
+    let a = uri(&dir.path().join("segments/a.seg"));
+    let untidy = SEGMENTS.replace("  where status = \"regular\"", "where   status=\"regular\"");
+    client.open(&a, &untidy);
+    client.diagnostics(&a);
+    let format =
+        json!({"textDocument": {"uri": a}, "options": {"tabSize": 2, "insertSpaces": true}});
+    let edits = client.request("textDocument/formatting", format.clone());
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
     );
+    let formatted = segmint::fmt::format(&untidy).unwrap();
+    assert_eq!(edits[0]["newText"], formatted.as_str());
+    assert!(formatted.contains("  where status = \"regular\""));
+    // formatted text: nothing to change
+    client.change(&a, 2, &formatted);
+    client.diagnostics(&a);
+    assert_eq!(
+        client.request("textDocument/formatting", format.clone()),
+        json!([])
+    );
+    // a file that does not parse is refused, the editor keeps its text
+    client.change(&a, 3, "segment {");
+    client.diagnostics(&a);
+    let refused = client.request_raw("textDocument/formatting", format);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not parse")
+    );
+}
+
+#[test]
+fn no_lenses_without_data() {
+    let dir = project(false);
+    let mut client = Client::spawn(dir.path());
+    client.request("initialize", json!({"capabilities": {}}));
     client.notify("initialized", json!({}));
     let a = uri(&dir.path().join("segments/a.seg"));
     client.open(&a, SEGMENTS);

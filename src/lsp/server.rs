@@ -198,6 +198,10 @@ impl Server {
                 let p: lsp_types::CodeLensParams = parse(params)?;
                 self.code_lenses(&p.text_document.uri)
             }
+            req::Formatting::METHOD => {
+                let p: lsp_types::DocumentFormattingParams = parse(params)?;
+                self.format_document(&p.text_document.uri)
+            }
             _ => Err((
                 ErrorCode::MethodNotFound,
                 format!("segmint lsp does not handle `{method}`"),
@@ -248,6 +252,40 @@ impl Server {
         let before = text.get(..offset as usize).unwrap_or("");
         let items = completion::complete(project.completion_index(), before);
         serde_json::to_value(items).map_err(internal)
+    }
+
+    /// The open document in `segmint fmt`'s layout: one edit replacing the whole
+    /// text, none when it is already formatted; null for a document that is not
+    /// open. A document that does not parse is an error (its diagnostics are
+    /// already shown), and the editor keeps the text as it is.
+    fn format_document(&self, uri: &Uri) -> Result<Value, (ErrorCode, String)> {
+        let Some(path) = uri::to_path(uri) else {
+            return Ok(Value::Null);
+        };
+        let Some(document) = self.documents.get(&canonical(&path)) else {
+            return Ok(Value::Null);
+        };
+        let text = &document.text;
+        let formatted = crate::fmt::format(text).map_err(|e| {
+            let why = match e {
+                crate::fmt::FormatError::Syntax(_) => {
+                    "the file does not parse; fix its errors first".to_string()
+                }
+                crate::fmt::FormatError::Unstable(why) => why,
+            };
+            (ErrorCode::RequestFailed, why)
+        })?;
+        let edits: Vec<lsp_types::TextEdit> = if formatted == *text {
+            Vec::new()
+        } else {
+            let index = super::position::LineIndex::new(text);
+            let whole = lsp_types::Range {
+                start: lsp_types::Position::new(0, 0),
+                end: index.position(text.len()),
+            };
+            vec![lsp_types::TextEdit::new(whole, formatted)]
+        };
+        serde_json::to_value(edits).map_err(internal)
     }
 
     fn rename(&self, params: lsp_types::RenameParams) -> Result<Value, (ErrorCode, String)> {
@@ -426,7 +464,7 @@ impl Server {
     }
 }
 
-/// What the server offers. No formatting: `segmint fmt` does not exist yet.
+/// What the server offers: formatting is `segmint fmt`'s layout.
 fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
@@ -444,6 +482,7 @@ fn capabilities() -> ServerCapabilities {
         code_lens_provider: Some(CodeLensOptions {
             resolve_provider: Some(false),
         }),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
