@@ -1946,6 +1946,16 @@ fn color_follows_the_flag_and_the_environment() {
             .env_remove("NO_COLOR")
             .env("TERM", "dumb")
     ));
+    assert!(coloured(
+        test.command(&["check"])
+            .env_remove("NO_COLOR")
+            .env("FORCE_COLOR", "1")
+    ));
+    assert!(!coloured(
+        test.command(&["check"])
+            .env_remove("NO_COLOR")
+            .env("FORCE_COLOR", "0")
+    ));
 }
 
 #[test]

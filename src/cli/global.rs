@@ -3,7 +3,9 @@
 //! Colour follows the conventions the terminal tools around segmint follow, as
 //! decided by `anstream` (the crate clap itself uses): `NO_COLOR` switches it off,
 //! `CLICOLOR_FORCE` on, `TERM=dumb` and a stream that is no terminal off; `--color
-//! always|never` overrides them all.
+//! always|never` overrides them all. `FORCE_COLOR` (set, and not `0` or `false`:
+//! the convention of Node tools and of CI systems such as GitHub Actions' examples)
+//! turns it on like `CLICOLOR_FORCE`.
 
 use std::io::{self, Write};
 use std::time::Instant;
@@ -14,7 +16,7 @@ use super::Terminal;
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct Global {
     /// When to colour output: auto (a terminal, unless NO_COLOR or TERM=dumb;
-    /// CLICOLOR_FORCE forces it), always, never.
+    /// CLICOLOR_FORCE or FORCE_COLOR force it), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
     /// Print only results and errors: no warnings, no progress.
@@ -31,7 +33,7 @@ pub struct Global {
 /// `--color`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorWhen {
-    /// Colour a stream that is a terminal, following NO_COLOR, CLICOLOR_FORCE, TERM.
+    /// Colour a stream that is a terminal, following NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR, TERM.
     #[default]
     Auto,
     /// Always colour.
@@ -44,13 +46,19 @@ impl Terminal {
     /// Looks at the real streams and the environment, through `anstream`.
     pub fn detect() -> Terminal {
         use std::io::IsTerminal;
-        let colour = |choice| choice != anstream::ColorChoice::Never;
+        let forced = force_color(std::env::var_os("FORCE_COLOR").as_deref());
+        let colour = |choice| forced || choice != anstream::ColorChoice::Never;
         Terminal {
             stdout_colour: colour(anstream::AutoStream::choice(&io::stdout())),
             stderr_colour: colour(anstream::AutoStream::choice(&io::stderr())),
             stderr_interactive: io::stderr().is_terminal(),
         }
     }
+}
+
+/// Whether `FORCE_COLOR` asks for colour: set, and neither empty, `0` nor `false`.
+fn force_color(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !matches!(v.to_str(), Some("" | "0" | "false")))
 }
 
 impl Global {
@@ -167,6 +175,18 @@ mod tests {
             let _ = quiet.flush();
         }
         assert_eq!(String::from_utf8_lossy(&out), "error: b\nwrote 3 rows");
+    }
+
+    #[test]
+    fn force_color_is_on_unless_empty_zero_or_false() {
+        use std::ffi::OsStr;
+        assert!(!force_color(None));
+        for off in ["", "0", "false"] {
+            assert!(!force_color(Some(OsStr::new(off))), "{off}");
+        }
+        for on in ["1", "2", "3", "true"] {
+            assert!(force_color(Some(OsStr::new(on))), "{on}");
+        }
     }
 
     #[test]
