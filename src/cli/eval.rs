@@ -9,9 +9,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::input::{Input, execute};
+use super::input::Input;
 use super::{Context, ExitStatus, RunError, counts};
-use crate::eval::EvalError;
 use crate::run::{Run, Selection};
 use crate::stats::Layout;
 
@@ -70,26 +69,12 @@ pub fn run(args: Args, context: &mut Context<'_>) -> Result<ExitStatus, RunError
             let schema = with_as_of(run.plan.membership_schema(), run.plan.as_of());
             let mut writer = super::sink::create(path, &args.sink, schema)?;
             let mut watch = super::unique::Watch::default();
-            let mut nowhere = std::io::sink();
-            let (mut inner, stdout) = super::sink::split(context, &mut nowhere);
-            let mut closed: Option<std::io::Error> = None;
-            let summary = execute(&run, &mut inner, &mut |batch| {
+            let summary = super::sink::stream(&run, context, &mut writer, &mut |batch| {
                 watch.add(&batch)?;
-                writer.write(&batch)?;
-                stdout.write_all(&writer.take_bytes()).map_err(|e| {
-                    let message = format!("cannot write to standard output: {e}");
-                    closed = Some(e);
-                    EvalError::Output(message)
-                })
-            });
-            // A reader that stopped early (`| head`) is not an error.
-            let summary = match (summary, closed) {
-                (Err(_), Some(e)) => return Err(RunError::Output(e)),
-                (summary, _) => summary?,
-            };
+                Ok(batch)
+            })?;
             watch.finish(&run.data, key)?;
-            let rest = writer.finish()?;
-            context.stdout.write_all(&rest)?;
+            super::sink::finish(writer, context)?;
             let rows = super::output::counted(summary.rows, "row");
             writeln!(
                 context.stderr,

@@ -54,25 +54,12 @@ pub(super) fn write(
                 .map_err(EvalError::from)?;
             let mut writer = super::sink::create(path, sink, Arc::new(key))?;
             let mut count = 0;
-            let mut nowhere = std::io::sink();
-            let (mut inner, stdout) = super::sink::split(context, &mut nowhere);
-            let mut closed: Option<std::io::Error> = None;
-            let result = execute(run, &mut inner, &mut |batch| {
+            super::sink::stream(run, context, &mut writer, &mut |batch| {
                 let keys = members(&batch)?;
                 count += keys.num_rows() as u64;
-                writer.write(&keys)?;
-                stdout.write_all(&writer.take_bytes()).map_err(|e| {
-                    let message = format!("cannot write to standard output: {e}");
-                    closed = Some(e);
-                    EvalError::Output(message)
-                })
-            });
-            match (result, closed) {
-                (Err(_), Some(e)) => return Err(RunError::Output(e)),
-                (result, _) => result?,
-            };
-            let rest = writer.finish()?;
-            context.stdout.write_all(&rest)?;
+                Ok(keys)
+            })?;
+            super::sink::finish(writer, context)?;
             let keys = super::output::counted(count, "key");
             writeln!(
                 context.stderr,

@@ -5,10 +5,13 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
 use super::{Context, RunError};
 use crate::data::{Format, OutputWriter, ParquetCompression};
+use crate::eval::{EvalError, Summary};
+use crate::run::Run;
 
 /// Output flags shared by commands that write a table.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -64,9 +67,44 @@ pub fn create(path: &Path, args: &SinkArgs, schema: SchemaRef) -> Result<OutputW
     )?)
 }
 
+/// Runs `run`, writing what `rows` makes of each membership batch to `writer`;
+/// an output to standard output is passed on as it is encoded. The writer is
+/// not finished, so a caller can still refuse the output (duplicate keys);
+/// [`finish`] writes the rest.
+pub fn stream(
+    run: &Run,
+    context: &mut Context<'_>,
+    writer: &mut OutputWriter,
+    rows: &mut dyn FnMut(RecordBatch) -> Result<RecordBatch, EvalError>,
+) -> Result<Summary, RunError> {
+    let mut nowhere = io::sink();
+    let (mut inner, stdout) = split(context, &mut nowhere);
+    let mut closed: Option<io::Error> = None;
+    let summary = super::input::execute(run, &mut inner, &mut |batch| {
+        writer.write(&rows(batch)?)?;
+        stdout.write_all(&writer.take_bytes()).map_err(|e| {
+            let message = format!("cannot write to standard output: {e}");
+            closed = Some(e);
+            EvalError::Output(message)
+        })
+    });
+    // A reader that stopped early (`| head`) is not an error.
+    match (summary, closed) {
+        (Err(_), Some(e)) => Err(RunError::Output(e)),
+        (summary, _) => summary,
+    }
+}
+
+/// Finishes `writer`; an output to standard output gets its last bytes.
+pub fn finish(writer: OutputWriter, context: &mut Context<'_>) -> Result<(), RunError> {
+    let rest = writer.finish()?;
+    context.stdout.write_all(&rest)?;
+    Ok(())
+}
+
 /// A context whose standard output is thrown away, and the real standard output
 /// apart, so a pass can report on stderr while its sink writes to stdout.
-pub fn split<'c>(
+fn split<'c>(
     context: &'c mut Context<'_>,
     nowhere: &'c mut io::Sink,
 ) -> (Context<'c>, &'c mut dyn Write) {
