@@ -485,6 +485,19 @@ fn formats_generated(seed: u64) {
     );
 }
 
+/// Found by the property test below: a second trailing comment on a clause's last
+/// line was printed before the closing `}` at its indentation, and a second run read
+/// it as a line of the body.
+#[test]
+fn a_second_trailing_comment_on_a_clause_stays_a_line_of_the_body() {
+    formats_generated(9_968_940_928_187_370_292);
+    let out = fmt("segment s {\n  where seen before 247 // c1\ndays // c2\nago }\n");
+    assert_eq!(
+        out,
+        "segment s {\n  where seen before 247 days ago // c1\n  // c2\n}\n"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -36,6 +36,11 @@ pub enum Doc {
     /// A comment on a line of its own, printed right before the next text and
     /// indented like it; what follows starts a new line. Breaks enclosing groups.
     Leading(String),
+    /// Comments still waiting for a line of their own (a second trailing comment on
+    /// a line) are printed here, indented at this level, rather than before the next
+    /// text: the end of a body line, where a second run reads them as lines of the
+    /// body.
+    Flush,
     /// The inner document with its line breaks indented `n` more columns.
     Nest(usize, Box<Doc>),
     /// Flat if it fits, else broken.
@@ -76,7 +81,7 @@ impl Doc {
             | Doc::BreakParent
             | Doc::Trailing(_)
             | Doc::Leading(_) => true,
-            Doc::Text(_) | Doc::Line | Doc::SoftLine => false,
+            Doc::Text(_) | Doc::Line | Doc::SoftLine | Doc::Flush => false,
             Doc::Nest(_, inner) | Doc::Group(inner) => inner.forces_break(),
             Doc::Concat(parts) | Doc::Fill(parts) => parts.iter().any(Doc::forces_break),
         }
@@ -175,6 +180,13 @@ impl Printer {
             Doc::Leading(comment) => {
                 self.own_lines.push(comment.clone());
                 self.must_break = true;
+            }
+            Doc::Flush => {
+                for comment in std::mem::take(&mut self.own_lines) {
+                    self.newline();
+                    self.text(&comment, indent);
+                    self.must_break = true;
+                }
             }
             Doc::Nest(n, inner) => stack.push((indent + n, mode, Item::Doc(inner))),
             Doc::Concat(parts) => {
@@ -302,7 +314,7 @@ impl Printer {
                 Doc::HardLine | Doc::BlankLine | Doc::Trailing(_) | Doc::Leading(_) => {
                     return remaining >= 0;
                 }
-                Doc::BreakParent => {}
+                Doc::BreakParent | Doc::Flush => {}
                 Doc::Nest(_, inner) | Doc::Group(inner) => todo.push((mode, inner)),
                 Doc::Concat(parts) => todo.extend(parts.iter().rev().map(|p| (mode, p))),
                 Doc::Fill(items) => {
@@ -338,7 +350,7 @@ fn flat_width(doc: &Doc) -> Option<usize> {
     Some(match doc {
         Doc::Text(text) => text.chars().count(),
         Doc::Line => 1,
-        Doc::SoftLine | Doc::BreakParent => 0,
+        Doc::SoftLine | Doc::BreakParent | Doc::Flush => 0,
         Doc::HardLine | Doc::BlankLine | Doc::Trailing(_) | Doc::Leading(_) => return None,
         Doc::Nest(_, inner) | Doc::Group(inner) => flat_width(inner)?,
         Doc::Concat(parts) => parts.iter().map(flat_width).sum::<Option<usize>>()?,

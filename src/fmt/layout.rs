@@ -91,6 +91,7 @@ impl Entries {
             }
             previous_item = entry.is_item;
             parts.push(entry.doc);
+            parts.push(Doc::Flush);
         }
         Doc::Concat(parts)
     }
