@@ -84,7 +84,11 @@ impl<'a> Series<'a> {
             _ => self.source,
         };
         let population = Population::with_aggregated(plan, source, aggregated, &mut |_| {})?;
-        run_prepared(plan, source, &population, options, sink).map(Some)
+        let summary = run_prepared(plan, source, &population, options, sink)?;
+        if let Some(history) = self.history.as_mut() {
+            history.recycle(population.into_aggregates());
+        }
+        Ok(Some(summary))
     }
 }
 

@@ -16,17 +16,13 @@
 //! missing, `-0.0` is `0.0`); an int `sum` is exact (added in 128 bits) and
 //! missing when the total does not fit in 64 bits, never wrapped.
 
-use std::sync::Arc;
-
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array,
-    TimestampMicrosecondArray,
-};
-use arrow::buffer::{BooleanBuffer, NullBuffer};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array};
+use arrow::buffer::BooleanBuffer;
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::error::ArrowError;
 
 use super::index::{CustomerIndex, NO_ROW};
+use super::output::{Output, Slots, splits_at_words};
 use super::words::Words;
 use crate::check::ir::Type;
 use crate::plan::Aggregate;
@@ -91,7 +87,7 @@ pub(crate) struct Lane<'a> {
 
 /// How one aggregate keeps its state in a customer's record.
 #[derive(Clone, Debug)]
-enum Kind {
+pub(super) enum Kind {
     /// `count`: one word.
     Count,
     /// `exists`: one flag.
@@ -110,12 +106,12 @@ enum Kind {
 
 /// One aggregate's place in the records.
 #[derive(Clone, Debug)]
-struct Layout {
-    kind: Kind,
+pub(super) struct Layout {
+    pub(super) kind: Kind,
     /// Its first word in a record.
-    word: usize,
+    pub(super) word: usize,
     /// Its flag: word and bit mask (for `exists` and the extremes).
-    flag: (usize, u64),
+    pub(super) flag: (usize, u64),
 }
 
 /// The state of every aggregate over one event table, row-major: record `r` is
@@ -196,11 +192,6 @@ impl States {
         );
     }
 
-    fn word(&self, row: usize, word: usize) -> u64 {
-        let at = row * self.stride + word;
-        self.words.as_slice().get(at).copied().unwrap_or(0)
-    }
-
     /// Each aggregate's value for every customer row (in the order given to
     /// [`States::new`]), as an Arrow array of the aggregate's canonical type.
     ///
@@ -216,17 +207,24 @@ impl States {
             .iter()
             .map(|layout| Output::new(&layout.kind, rows))
             .collect();
+        let mut slots: Vec<Slots<'_>> = outputs.iter_mut().map(Output::slots).collect();
+        let stride = self.stride;
         let mut end = rows;
         while end > 0 {
             let start = end.saturating_sub(FINISH_ROWS);
-            for row in start..end {
-                for (layout, output) in self.layouts.iter().zip(outputs.iter_mut()) {
-                    output.set(row, layout, |w| self.word(row, w));
+            // a run of records that stays in the cache while each column reads it
+            for first in (start..end).step_by(RUN_ROWS) {
+                let last = (first + RUN_ROWS).min(end);
+                let words = self.words.as_slice();
+                let records = words.get(first * stride..last * stride).unwrap_or_default();
+                for (layout, output) in self.layouts.iter().zip(slots.iter_mut()) {
+                    output.set_rows(first, layout, records, stride);
                 }
             }
-            self.words.truncate(start * self.stride);
+            self.words.truncate(start * stride);
             end = start;
         }
+        drop(slots);
         outputs.into_iter().map(Output::into_array).collect()
     }
 }
@@ -313,28 +311,45 @@ impl EventBlock<'_> {
 /// Every aggregate of `aggregates` for every customer row, block by block (the
 /// blocks cover the rows in order). Each aggregate reads only the events of its
 /// range (found by binary search), and each row's record is built in a small
-/// buffer that stays in the cache. Blocks are computed in parallel.
+/// buffer that stays in the cache. Blocks are computed in parallel. The
+/// columns are written into `spare`'s memory where an array there fits.
 pub(crate) fn grouped(
     aggregates: &[&Aggregate],
     blocks: &[EventBlock<'_>],
     start: Option<&Start<'_>>,
+    ends: &Ends<'_>,
+    spare: &mut Vec<ArrayRef>,
 ) -> Vec<ArrayRef> {
     use rayon::prelude::*;
     let (layouts, stride) = layouts_of(aggregates, Stride::CacheLine);
     let sizes: Vec<usize> = blocks.iter().map(EventBlock::rows).collect();
     let rows = sizes.iter().sum();
     // whole columns allocated once, each block writing its own rows of them
-    let mut outputs: Vec<Output> = layouts.iter().map(|l| Output::new(&l.kind, rows)).collect();
-    let mut per_block: Vec<Vec<Slots<'_>>> = blocks.iter().map(|_| Vec::new()).collect();
-    for output in &mut outputs {
-        for (slots, block) in output.split(&sizes).into_iter().zip(per_block.iter_mut()) {
-            block.push(slots);
+    let mut outputs: Vec<Output> = layouts
+        .iter()
+        .map(|l| Output::reusing(&l.kind, rows, spare))
+        .collect();
+    if !splits_at_words(&sizes) {
+        // blocks whose rows do not split the bits at words: one after another
+        let mut whole: Vec<Slots<'_>> = outputs.iter_mut().map(Output::slots).collect();
+        for block in blocks {
+            let into = (&mut whole[..], block.first_row);
+            grouped_block(&layouts, stride, block, start, ends, into);
         }
+    } else {
+        let mut per_block: Vec<Vec<Slots<'_>>> = blocks.iter().map(|_| Vec::new()).collect();
+        for output in &mut outputs {
+            for (slots, block) in output.split(&sizes).into_iter().zip(per_block.iter_mut()) {
+                block.push(slots);
+            }
+        }
+        blocks
+            .par_iter()
+            .zip(per_block.into_par_iter())
+            .for_each(|(block, mut slots)| {
+                grouped_block(&layouts, stride, block, start, ends, (&mut slots, 0));
+            });
     }
-    blocks
-        .par_iter()
-        .zip(per_block.into_par_iter())
-        .for_each(|(block, mut slots)| grouped_block(&layouts, stride, block, start, &mut slots));
     outputs.into_iter().map(Output::into_array).collect()
 }
 
@@ -343,58 +358,236 @@ fn events_of(offsets: &[u32], k: usize) -> std::ops::Range<usize> {
     offsets.get(k).copied().unwrap_or(0) as usize..offsets.get(k + 1).copied().unwrap_or(0) as usize
 }
 
+/// Where each customer's windows end at one date: `next[row]` is its first
+/// event (local to its block) after `upto`, the as-of date's last instant.
+pub(crate) struct Ends<'a> {
+    pub(crate) next: &'a [u32],
+    pub(crate) upto: i64,
+}
+
+/// One block's rows of every aggregate, written to `outputs.0` from row
+/// `outputs.1` on: for each customer, each aggregate folds the run of events
+/// in its range, or copies its state from `start`; the records of
+/// [`RUN_ROWS`] customers are then written column by column. A range ending at the as-of date
+/// ends at the customer's cursor ([`Ends`]) and its start is found from there
+/// backwards, so only the events in and near the window are read, not the
+/// customer's whole history (events after the date, events older than every
+/// window): at a series' early dates most of the kept events are still ahead.
 fn grouped_block(
     layouts: &[Layout],
     stride: usize,
     block: &EventBlock<'_>,
     start: Option<&Start<'_>>,
-    outputs: &mut [Slots<'_>],
+    ends: &Ends<'_>,
+    outputs: (&mut [Slots<'_>], usize),
 ) {
+    let (outputs, first_output) = outputs;
     let len = block.rows();
-    let mut record = vec![0u64; stride];
+    let mut records = vec![0u64; RUN_ROWS * stride];
     let no_slots = Vec::new();
     let slots = start.map_or(&no_slots, |s| &s.slots);
-    for k in 0..len {
-        let row = block.first_row + k;
-        record.fill(0);
-        let events = events_of(block.offsets, k);
-        let row_times = block.times.get(events.clone()).unwrap_or_default();
-        for (a, (lane, layout)) in block.lanes.iter().zip(layouts).enumerate() {
-            if let (Some(start), Some(Some(slot))) = (start, slots.get(a)) {
-                if let Some(source) = start.states.layouts.get(*slot) {
-                    copy_state(start.states.record(row), source, &mut record, layout);
-                }
-                continue;
-            }
-            let from = row_times.partition_point(|t| *t < lane.range.from);
-            // a plain count is the length of the range, found by a second search
-            if matches!(layout.kind, Kind::Count) && lane.filter.is_none() {
-                let to = row_times.partition_point(|t| *t <= lane.range.to);
-                if let Some(count) = record.get_mut(layout.word) {
-                    *count += to.saturating_sub(from) as u64;
-                }
-                continue;
-            }
-            let exists = matches!(layout.kind, Kind::Exists);
-            for (j, &time) in row_times.iter().enumerate().skip(from) {
-                if time > lane.range.to {
-                    break;
-                }
-                let i = events.start + j;
-                if let Some(filter) = lane.filter
-                    && !filter.value(i)
-                {
+    for first in (0..len).step_by(RUN_ROWS) {
+        let rows = first..(first + RUN_ROWS).min(len);
+        let records = records.get_mut(..rows.len() * stride).unwrap_or_default();
+        records.fill(0);
+        for (record, k) in records.chunks_exact_mut(stride).zip(rows.clone()) {
+            let row = block.first_row + k;
+            let events = events_of(block.offsets, k);
+            let next = ends
+                .next
+                .get(row)
+                .map_or(events.start, |n| *n as usize)
+                .clamp(events.start, events.end);
+            for (a, (lane, layout)) in block.lanes.iter().zip(layouts).enumerate() {
+                if let (Some(start), Some(Some(slot))) = (start, slots.get(a)) {
+                    if let Some(source) = start.states.layouts.get(*slot) {
+                        copy_state(start.states.record(row), source, record, layout);
+                    }
                     continue;
                 }
-                apply(&mut record, 0, layout, lane.input, i, time);
-                if exists {
-                    // one event is enough
-                    break;
-                }
+                let to = if lane.range.to == ends.upto {
+                    next
+                } else {
+                    let times = block.times.get(events.clone()).unwrap_or_default();
+                    events.start + times.partition_point(|t| *t <= lane.range.to)
+                };
+                let from = first_at_or_after(block.times, events.start..to, lane.range.from);
+                add_events(record, layout, lane, from..to.max(from), block.times);
             }
         }
         for (layout, output) in layouts.iter().zip(outputs.iter_mut()) {
-            output.set(k, layout, |w| record.get(w).copied().unwrap_or(0));
+            output.set_rows(first_output + first, layout, records, stride);
+        }
+    }
+}
+
+/// The first index of `within` (a run of `times` sorted ascending) whose time
+/// is at least `from`, searched from the end: steps of 1, 2, 4… back, then a
+/// binary search in the last step, so a short window at the end of a long
+/// run reads only the run's last events.
+fn first_at_or_after(times: &[i64], within: std::ops::Range<usize>, from: i64) -> usize {
+    let mut high = within.end;
+    let mut step = 1;
+    while high > within.start {
+        let low = high.saturating_sub(step).max(within.start);
+        match times.get(low) {
+            Some(&time) if time < from => {
+                let tail = times.get(low + 1..high).unwrap_or_default();
+                return low + 1 + tail.partition_point(|t| *t < from);
+            }
+            _ => {
+                high = low;
+                step *= 2;
+            }
+        }
+    }
+    within.start
+}
+
+/// Adds the events `events` (indices into the lane's columns and `times`, in
+/// order) to one aggregate of `record` (one customer's words): what [`apply`]
+/// does event by event, with the aggregate's kind and input resolved once for
+/// the run, so a long run is a tight loop.
+fn add_events(
+    record: &mut [u64],
+    layout: &Layout,
+    lane: &Lane<'_>,
+    events: std::ops::Range<usize>,
+    times: &[i64],
+) {
+    if events.is_empty() {
+        return;
+    }
+    let passes = |i: usize| lane.filter.is_none_or(|f| f.value(i));
+    let w = layout.word;
+    let word = |record: &[u64], at: usize| record.get(at).copied().unwrap_or(0);
+    let (flag, bit) = layout.flag;
+    let seen = word(record, flag) & bit != 0;
+    let set = |record: &mut [u64], at: usize, value: u64| {
+        if let Some(slot) = record.get_mut(at) {
+            *slot = value;
+        }
+    };
+    match layout.kind {
+        Kind::Count => {
+            let n = match lane.filter {
+                None => events.len(),
+                Some(filter) => events.filter(|&i| filter.value(i)).count(),
+            };
+            set(record, w, word(record, w) + n as u64);
+        }
+        Kind::Exists => {
+            if events.clone().any(passes) {
+                set(record, flag, word(record, flag) | bit);
+            }
+        }
+        Kind::SumFloat => {
+            let mut sum = f64::from_bits(word(record, w));
+            each_float(lane.input, events, passes, |v| sum += v);
+            set(record, w, sum.to_bits());
+        }
+        Kind::Avg => {
+            let (mut sum, mut count) = (f64::from_bits(word(record, w)), word(record, w + 1));
+            each_float(lane.input, events, passes, |v| {
+                sum += v;
+                count += 1;
+            });
+            set(record, w, sum.to_bits());
+            set(record, w + 1, count);
+        }
+        Kind::SumInt => {
+            let mut sum = i128_of(word(record, w), word(record, w + 1));
+            each_int(lane.input, events, times, passes, |v| sum += i128::from(v));
+            set(record, w, sum as u64);
+            set(record, w + 1, (sum >> 64) as u64);
+        }
+        Kind::ExtremeInt { max, .. } => {
+            let (mut best, mut any) = (word(record, w) as i64, seen);
+            each_int(lane.input, events, times, passes, |v| {
+                if !any || (max && v > best) || (!max && v < best) {
+                    best = v;
+                }
+                any = true;
+            });
+            if any {
+                set(record, w, best as u64);
+                set(record, flag, word(record, flag) | bit);
+            }
+        }
+        Kind::ExtremeFloat { max } => {
+            let (mut best, mut any) = (f64::from_bits(word(record, w)), seen);
+            each_float(lane.input, events, passes, |v| {
+                if !any || (max && v > best) || (!max && v < best) {
+                    best = v;
+                }
+                any = true;
+            });
+            if any {
+                set(record, w, best.to_bits());
+                set(record, flag, word(record, flag) | bit);
+            }
+        }
+    }
+}
+
+/// Each present value of `events` that passes, as a float (ints converted; NaN
+/// is missing, `-0.0` is `0.0`), in order.
+fn each_float(
+    input: Input<'_>,
+    events: std::ops::Range<usize>,
+    passes: impl Fn(usize) -> bool,
+    mut each: impl FnMut(f64),
+) {
+    match input {
+        Input::Float(floats) => {
+            let values = floats.values();
+            let nulls = floats.nulls();
+            for i in events {
+                if !passes(i) || nulls.is_some_and(|n| n.is_null(i)) {
+                    continue;
+                }
+                if let Some(&v) = values.get(i)
+                    && !v.is_nan()
+                {
+                    each(v + 0.0);
+                }
+            }
+        }
+        Input::Int(_) => each_int(input, events, &[], passes, |v| each(v as f64)),
+        Input::Time | Input::None => {}
+    }
+}
+
+/// Each present value of `events` that passes, as an int (an int measure, or
+/// the event's time), in order.
+fn each_int(
+    input: Input<'_>,
+    events: std::ops::Range<usize>,
+    times: &[i64],
+    passes: impl Fn(usize) -> bool,
+    mut each: impl FnMut(i64),
+) {
+    let values = match input {
+        Input::Int(ints) => {
+            let values = ints.values();
+            for i in events {
+                if passes(i)
+                    && ints.is_valid(i)
+                    && let Some(&v) = values.get(i)
+                {
+                    each(v);
+                }
+            }
+            return;
+        }
+        Input::Time => times,
+        Input::Float(_) | Input::None => return,
+    };
+    for i in events {
+        if passes(i)
+            && let Some(&v) = values.get(i)
+        {
+            each(v);
         }
     }
 }
@@ -431,30 +624,45 @@ impl States {
         }
         work.into_par_iter().for_each(|(block, words, cursors)| {
             for (k, cursor) in cursors.iter_mut().enumerate() {
+                let from = *cursor as usize;
                 let end = events_of(block.offsets, k).end;
-                let record = k * stride;
-                let mut i = *cursor as usize;
-                while i < end {
-                    let Some(&time) = block.times.get(i) else {
-                        break;
-                    };
-                    if time > upto {
-                        break;
-                    }
-                    for (lane, layout) in block.lanes.iter().zip(layouts) {
-                        if let Some(filter) = lane.filter
-                            && !filter.value(i)
-                        {
-                            continue;
-                        }
-                        apply(words, record, layout, lane.input, i, time);
-                    }
-                    i += 1;
+                // a customer's events are sorted by time
+                let upcoming = block.times.get(from..end).unwrap_or_default();
+                let to = from + upcoming.partition_point(|t| *t <= upto);
+                if to == from {
+                    continue;
                 }
-                *cursor = i as u32;
+                if let Some(record) = words.get_mut(k * stride..(k + 1) * stride) {
+                    for (lane, layout) in block.lanes.iter().zip(layouts) {
+                        add_events(record, layout, lane, from..to, block.times);
+                    }
+                }
+                *cursor = to as u32;
             }
         });
     }
+}
+
+/// Moves every customer's cursor (`next`, local to its block) past its events
+/// up to time `upto`, as [`States::advance`] does without adding them.
+pub(crate) fn advance_cursors(blocks: &[EventBlock<'_>], next: &mut [u32], upto: i64) {
+    use rayon::prelude::*;
+    let mut rest = next;
+    let mut work = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let take = block.rows().min(rest.len());
+        let (cursors, after) = rest.split_at_mut(take);
+        work.push((block, cursors));
+        rest = after;
+    }
+    work.into_par_iter().for_each(|(block, cursors)| {
+        for (k, cursor) in cursors.iter_mut().enumerate() {
+            let from = *cursor as usize;
+            let end = events_of(block.offsets, k).end;
+            let upcoming = block.times.get(from..end).unwrap_or_default();
+            *cursor = (from + upcoming.partition_point(|t| *t <= upto)) as u32;
+        }
+    });
 }
 
 /// Copies one aggregate's state (its words and flag) between records of two layouts.
@@ -475,169 +683,13 @@ fn copy_state(from: &[u64], source: &Layout, to: &mut [u64], target: &Layout) {
     }
 }
 
+/// Customer rows whose records are built (or read) together, each aggregate
+/// then taking its turn over all of them: its kind is matched once per run, and
+/// the run's records and events stay in the cache meanwhile.
+const RUN_ROWS: usize = 256;
+
 /// Rows finished between two shrinks of the state table.
 const FINISH_ROWS: usize = 1 << 20;
-
-/// One aggregate's result column while it is filled.
-enum Output {
-    Int(Vec<i64>, Vec<bool>),
-    Date(Vec<i32>, Vec<bool>),
-    Timestamp(Vec<i64>, Vec<bool>),
-    Float(Vec<f64>, Vec<bool>),
-    Bool(Vec<bool>),
-}
-
-impl Output {
-    /// Zeroed (and so not yet resident) columns for `rows` rows.
-    fn new(kind: &Kind, rows: usize) -> Output {
-        match kind {
-            Kind::Exists => Output::Bool(vec![false; rows]),
-            Kind::SumFloat | Kind::Avg | Kind::ExtremeFloat { .. } => {
-                Output::Float(vec![0.0; rows], vec![false; rows])
-            }
-            Kind::ExtremeInt { ty: Type::Date, .. } => {
-                Output::Date(vec![0; rows], vec![false; rows])
-            }
-            Kind::ExtremeInt {
-                ty: Type::Timestamp,
-                ..
-            } => Output::Timestamp(vec![0; rows], vec![false; rows]),
-            Kind::Count | Kind::SumInt | Kind::ExtremeInt { .. } => {
-                Output::Int(vec![0; rows], vec![false; rows])
-            }
-        }
-    }
-
-    /// Row `row`'s value, from its record's words (`word(w)`).
-    fn set(&mut self, row: usize, layout: &Layout, word: impl Fn(usize) -> u64) {
-        self.slots().set(row, layout, word);
-    }
-
-    /// The whole column as slots to write.
-    fn slots(&mut self) -> Slots<'_> {
-        match self {
-            Output::Bool(values) => Slots::Bool(values),
-            Output::Int(values, ok) => Slots::Int(values, ok),
-            Output::Timestamp(values, ok) => Slots::Int(values, ok),
-            Output::Date(values, ok) => Slots::Date(values, ok),
-            Output::Float(values, ok) => Slots::Float(values, ok),
-        }
-    }
-
-    /// The column cut into consecutive runs of `sizes` rows, each writable on
-    /// its own (by another thread).
-    fn split(&mut self, sizes: &[usize]) -> Vec<Slots<'_>> {
-        let mut rest = self.slots();
-        let mut out = Vec::with_capacity(sizes.len());
-        for &size in sizes {
-            let (head, tail) = rest.split_at(size);
-            out.push(head);
-            rest = tail;
-        }
-        out
-    }
-
-    fn into_array(self) -> ArrayRef {
-        match self {
-            Output::Bool(values) => Arc::new(BooleanArray::from(values)),
-            Output::Int(values, ok) => Arc::new(Int64Array::new(values.into(), nulls_of(&ok))),
-            Output::Date(values, ok) => Arc::new(Date32Array::new(values.into(), nulls_of(&ok))),
-            Output::Timestamp(values, ok) => {
-                Arc::new(TimestampMicrosecondArray::new(values.into(), nulls_of(&ok)))
-            }
-            Output::Float(values, ok) => Arc::new(Float64Array::new(values.into(), nulls_of(&ok))),
-        }
-    }
-}
-
-/// Rows of an [`Output`] to write: its value and validity slices.
-enum Slots<'a> {
-    Bool(&'a mut [bool]),
-    /// Ints and timestamps.
-    Int(&'a mut [i64], &'a mut [bool]),
-    Date(&'a mut [i32], &'a mut [bool]),
-    Float(&'a mut [f64], &'a mut [bool]),
-}
-
-impl<'a> Slots<'a> {
-    /// The first `rows` rows and the rest (fewer when there are fewer).
-    fn split_at(self, rows: usize) -> (Slots<'a>, Slots<'a>) {
-        fn cut<T>(values: &mut [T], rows: usize) -> (&mut [T], &mut [T]) {
-            let at = rows.min(values.len());
-            values.split_at_mut(at)
-        }
-        match self {
-            Slots::Bool(v) => {
-                let (a, b) = cut(v, rows);
-                (Slots::Bool(a), Slots::Bool(b))
-            }
-            Slots::Int(v, ok) => {
-                let ((a, b), (x, y)) = (cut(v, rows), cut(ok, rows));
-                (Slots::Int(a, x), Slots::Int(b, y))
-            }
-            Slots::Date(v, ok) => {
-                let ((a, b), (x, y)) = (cut(v, rows), cut(ok, rows));
-                (Slots::Date(a, x), Slots::Date(b, y))
-            }
-            Slots::Float(v, ok) => {
-                let ((a, b), (x, y)) = (cut(v, rows), cut(ok, rows));
-                (Slots::Float(a, x), Slots::Float(b, y))
-            }
-        }
-    }
-
-    /// Row `row`'s value, from its record's words (`word(w)`).
-    fn set(&mut self, row: usize, layout: &Layout, word: impl Fn(usize) -> u64) {
-        let w = layout.word;
-        let flagged = word(layout.flag.0) & layout.flag.1 != 0;
-        let (value, valid): (Value, bool) = match layout.kind {
-            Kind::Count => (Value::Int(word(w) as i64), true),
-            Kind::Exists => (Value::Bool(flagged), true),
-            Kind::SumInt => match i64::try_from(i128_of(word(w), word(w + 1))) {
-                Ok(sum) => (Value::Int(sum), true),
-                Err(_) => (Value::Int(0), false),
-            },
-            Kind::SumFloat => (Value::Float(f64::from_bits(word(w))), true),
-            Kind::Avg => {
-                let count = word(w + 1);
-                let mean = f64::from_bits(word(w)) / count.max(1) as f64;
-                (Value::Float(mean), count > 0)
-            }
-            Kind::ExtremeFloat { .. } => (Value::Float(f64::from_bits(word(w))), flagged),
-            Kind::ExtremeInt { .. } => (Value::Int(word(w) as i64), flagged),
-        };
-        match (self, value) {
-            (Slots::Bool(values), Value::Bool(b)) => store(values, row, b),
-            (Slots::Float(values, ok), Value::Float(f)) => {
-                // NaN (`inf - inf`) is missing; `-0.0` is `0.0`
-                store(values, row, f + 0.0);
-                store(ok, row, valid && !f.is_nan());
-            }
-            (Slots::Date(values, ok), Value::Int(v)) => {
-                store(values, row, i32::try_from(v).unwrap_or_default());
-                store(ok, row, valid);
-            }
-            (Slots::Int(values, ok), Value::Int(v)) => {
-                store(values, row, v);
-                store(ok, row, valid);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// A value read from a record.
-enum Value {
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-fn store<T>(values: &mut [T], row: usize, value: T) {
-    if let Some(slot) = values.get_mut(row) {
-        *slot = value;
-    }
-}
 
 /// Events whose records are brought into the cache together before they are
 /// updated (64 KiB of records at most: well inside a core's own cache).
@@ -828,19 +880,8 @@ fn needs_flag(kind: &Kind) -> bool {
 }
 
 /// An `i128` kept as two words.
-fn i128_of(low: u64, high: u64) -> i128 {
+pub(super) fn i128_of(low: u64, high: u64) -> i128 {
     (i128::from(high as i64) << 64) | i128::from(low)
-}
-
-/// A validity buffer from per-row flags; `None` when every row is valid.
-fn nulls_of(valid: &[bool]) -> Option<NullBuffer> {
-    // a column without a missing value (a count, a sum) needs no bitmap: a
-    // scan of the flags is cheaper than building one
-    if valid.iter().all(|v| *v) {
-        return None;
-    }
-    let buffer = NullBuffer::new(BooleanBuffer::from(valid));
-    (buffer.null_count() > 0).then_some(buffer)
 }
 
 /// A present float measure (NaN is missing), `-0.0` as `0.0`.

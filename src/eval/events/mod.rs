@@ -15,6 +15,7 @@
 mod accumulate;
 mod history;
 mod index;
+mod output;
 mod scan;
 mod words;
 

@@ -93,6 +93,12 @@ impl Population {
         Ok(population)
     }
 
+    /// Each event aggregate's values for every customer row, by [`AggregateId`]
+    /// (the population is done with).
+    pub(crate) fn into_aggregates(self) -> Vec<ArrayRef> {
+        self.aggregates
+    }
+
     /// Events left out of every aggregate, per event table (indexed like
     /// [`crate::check::ir::Program::events`]; empty without aggregates).
     pub fn events_left_out(&self) -> &[u64] {
