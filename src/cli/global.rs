@@ -25,7 +25,7 @@ pub struct Global {
     /// Also print how long the command took and how many threads it used.
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// Threads for all work together (default: SEGMINT_THREADS, else one per core).
+    /// At most N threads busy at once, all work together (default: SEGMINT_THREADS, else one per core for each pool).
     #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 }

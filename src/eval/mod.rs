@@ -136,7 +136,7 @@ pub fn run_prepared(
     let evaluate =
         |batch: &RecordBatch, offset: usize| prepared.evaluate(plan, batch, offset, population);
     let workers = pipeline::workers();
-    if workers > 1 {
+    if workers > 0 {
         pipeline::run(batches, workers, &evaluate, &mut deliver)?;
     } else {
         let mut offset = 0;

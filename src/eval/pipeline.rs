@@ -19,10 +19,11 @@ use arrow::record_batch::RecordBatch;
 use super::EvalError;
 use crate::data::BatchIter;
 
-/// Evaluation threads: one per core, at most [`MAX_WORKERS`].
+/// Evaluation threads besides the calling thread: the evaluation share of the
+/// threads ([`crate::threads::budget`]), at most [`MAX_WORKERS`]; none means the
+/// calling thread evaluates each batch as it reads it.
 pub(crate) fn workers() -> usize {
-    let cores = crate::threads::available();
-    cores.min(MAX_WORKERS)
+    crate::threads::budget().evaluators.min(MAX_WORKERS)
 }
 
 const MAX_WORKERS: usize = 8;

@@ -124,11 +124,12 @@ impl ParquetSource {
     }
 }
 
-/// How many threads decode a file of `groups` row groups: one per core, at most
-/// one per row group, at most [`MAX_DECODERS`].
+/// How many threads decode a file of `groups` row groups: the decoding share of
+/// the threads ([`crate::threads::budget`]), at most one per row group, at most
+/// [`MAX_DECODERS`]; at most one means the calling thread decodes.
 fn decode_workers(groups: usize) -> usize {
-    let cores = crate::threads::available();
-    cores.min(groups).min(MAX_DECODERS)
+    let threads = crate::threads::budget().decoders;
+    threads.min(groups).min(MAX_DECODERS)
 }
 
 /// Decoding threads past this buy nothing but memory (each holds a row group's
