@@ -148,15 +148,6 @@ impl States {
         }
     }
 
-    /// Row `row`'s record.
-    fn record(&self, row: usize) -> &[u64] {
-        let at = row * self.stride;
-        self.words
-            .as_slice()
-            .get(at..at + self.stride)
-            .unwrap_or_default()
-    }
-
     /// Adds one batch: `rows[i]` is event `i`'s first customer row ([`NO_ROW`]:
     /// left out), `times[i]` its time, `lanes[k]` what aggregate `k` (as given to
     /// [`States::new`]) counts and reads. Events are taken in order, and each
@@ -277,14 +268,53 @@ fn words_of(kind: &Kind) -> usize {
     }
 }
 
-/// Where a grouped computation takes some aggregates from: a state kept up to
-/// date elsewhere (`slots[k]`: the aggregate of `states` that aggregate `k`
-/// is; such an aggregate reads no events here).
-pub(crate) struct Start<'a> {
+/// The state of the aggregates without a window, carried from date to date
+/// (`segmint backtest`): a grouped computation first adds each customer's
+/// events since the previous date to it (so each event is added once over a
+/// series), then takes those aggregates from it (`slots[k]`: the aggregate of
+/// `states` that aggregate `k` is; such an aggregate reads no events itself).
+pub(crate) struct Carried<'a> {
     /// The state.
-    pub(crate) states: &'a States,
+    pub(crate) states: &'a mut States,
+    /// The blocks' events as the carried aggregates read them (one per block
+    /// of the computation, in the same order).
+    pub(crate) blocks: &'a [EventBlock<'a>],
     /// Per aggregate of the grouped computation, its slot in `states`.
     pub(crate) slots: Vec<Option<usize>>,
+}
+
+/// Where each customer stands in a series: `next[row]` is its first event
+/// (local to its block) after the previous date; a computation moves it past
+/// the events up to `upto`, the as-of date's last instant, where every window
+/// of the date ends (or, `within next`, starts).
+pub(crate) struct Cursors<'a> {
+    pub(crate) next: &'a mut [u32],
+    pub(crate) upto: i64,
+}
+
+/// What every block of a grouped computation shares.
+struct Context<'a> {
+    layouts: &'a [Layout],
+    stride: usize,
+    carried: Option<CarriedShape<'a>>,
+    upto: i64,
+}
+
+/// The carried state's layouts, record stride, and slots ([`Carried::slots`]).
+#[derive(Clone, Copy)]
+struct CarriedShape<'a> {
+    layouts: &'a [Layout],
+    stride: usize,
+    slots: &'a [Option<usize>],
+}
+
+/// One block's share of a grouped computation: its events, its customers'
+/// cursors and, with a carried state, the carried aggregates' view of its
+/// events and its customers' carried records.
+struct Part<'a, 'e> {
+    block: &'a EventBlock<'e>,
+    cursors: &'a mut [u32],
+    carried: Option<(&'a EventBlock<'e>, &'a mut [u64])>,
 }
 
 /// The events of a run of customer rows (`first_row..first_row + rows`),
@@ -316,41 +346,96 @@ impl EventBlock<'_> {
 pub(crate) fn grouped(
     aggregates: &[&Aggregate],
     blocks: &[EventBlock<'_>],
-    start: Option<&Start<'_>>,
-    ends: &Ends<'_>,
+    carried: Option<Carried<'_>>,
+    cursors: Cursors<'_>,
     spare: &mut Vec<ArrayRef>,
 ) -> Vec<ArrayRef> {
-    use rayon::prelude::*;
     let (layouts, stride) = layouts_of(aggregates, Stride::CacheLine);
     let sizes: Vec<usize> = blocks.iter().map(EventBlock::rows).collect();
     let rows = sizes.iter().sum();
     // whole columns allocated once, each block writing its own rows of them
-    let mut outputs: Vec<Output> = layouts
+    let outputs: Vec<Output> = layouts
         .iter()
         .map(|l| Output::reusing(&l.kind, rows, spare))
         .collect();
-    if !splits_at_words(&sizes) {
-        // blocks whose rows do not split the bits at words: one after another
-        let mut whole: Vec<Slots<'_>> = outputs.iter_mut().map(Output::slots).collect();
-        for block in blocks {
-            let into = (&mut whole[..], block.first_row);
-            grouped_block(&layouts, stride, block, start, ends, into);
-        }
-    } else {
-        let mut per_block: Vec<Vec<Slots<'_>>> = blocks.iter().map(|_| Vec::new()).collect();
+    let mut parts: Vec<Part<'_, '_>> = split_by_block(cursors.next, &sizes, 1)
+        .into_iter()
+        .zip(blocks)
+        .map(|(cursors, block)| Part {
+            block,
+            cursors,
+            carried: None,
+        })
+        .collect();
+    let mut context = Context {
+        layouts: &layouts,
+        stride,
+        carried: None,
+        upto: cursors.upto,
+    };
+    let Some(carried) = carried else {
+        return run_parts(&context, parts, outputs, &sizes);
+    };
+    let States {
+        words,
+        stride: carried_stride,
+        layouts: carried_layouts,
+        ..
+    } = carried.states;
+    let records = split_by_block(words.as_mut_slice(), &sizes, *carried_stride);
+    for ((part, records), events) in parts.iter_mut().zip(records).zip(carried.blocks) {
+        part.carried = Some((events, records));
+    }
+    context.carried = Some(CarriedShape {
+        layouts: carried_layouts,
+        stride: *carried_stride,
+        slots: &carried.slots,
+    });
+    run_parts(&context, parts, outputs, &sizes)
+}
+
+/// Computes every part into `outputs`, blocks in parallel (one after another
+/// when their rows do not split the output bits at words).
+fn run_parts(
+    context: &Context<'_>,
+    parts: Vec<Part<'_, '_>>,
+    mut outputs: Vec<Output>,
+    sizes: &[usize],
+) -> Vec<ArrayRef> {
+    use rayon::prelude::*;
+    if splits_at_words(sizes) {
+        let mut per_block: Vec<Vec<Slots<'_>>> = sizes.iter().map(|_| Vec::new()).collect();
         for output in &mut outputs {
-            for (slots, block) in output.split(&sizes).into_iter().zip(per_block.iter_mut()) {
+            for (slots, block) in output.split(sizes).into_iter().zip(per_block.iter_mut()) {
                 block.push(slots);
             }
         }
-        blocks
-            .par_iter()
+        parts
+            .into_par_iter()
             .zip(per_block.into_par_iter())
-            .for_each(|(block, mut slots)| {
-                grouped_block(&layouts, stride, block, start, ends, (&mut slots, 0));
-            });
+            .for_each(|(part, mut slots)| grouped_block(context, part, (&mut slots, 0)));
+    } else {
+        let mut whole: Vec<Slots<'_>> = outputs.iter_mut().map(Output::slots).collect();
+        for part in parts {
+            let first = part.block.first_row;
+            grouped_block(context, part, (&mut whole, first));
+        }
     }
     outputs.into_iter().map(Output::into_array).collect()
+}
+
+/// `values` (`per_row` values a row, rows from 0) cut at the blocks' rows
+/// (`sizes`: the blocks cover the rows in order).
+fn split_by_block<'a, T>(values: &'a mut [T], sizes: &[usize], per_row: usize) -> Vec<&'a mut [T]> {
+    let mut rest = values;
+    let mut out = Vec::with_capacity(sizes.len());
+    for size in sizes {
+        let take = (size * per_row).min(rest.len());
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
+        out.push(head);
+        rest = tail;
+    }
+    out
 }
 
 /// Local row `k`'s events: `offsets[k]..offsets[k + 1]`.
@@ -358,54 +443,62 @@ fn events_of(offsets: &[u32], k: usize) -> std::ops::Range<usize> {
     offsets.get(k).copied().unwrap_or(0) as usize..offsets.get(k + 1).copied().unwrap_or(0) as usize
 }
 
-/// Where each customer's windows end at one date: `next[row]` is its first
-/// event (local to its block) after `upto`, the as-of date's last instant.
-pub(crate) struct Ends<'a> {
-    pub(crate) next: &'a [u32],
-    pub(crate) upto: i64,
-}
-
 /// One block's rows of every aggregate, written to `outputs.0` from row
-/// `outputs.1` on: for each customer, each aggregate folds the run of events
-/// in its range, or copies its state from `start`; the records of
-/// [`RUN_ROWS`] customers are then written column by column. A range ending at the as-of date
-/// ends at the customer's cursor ([`Ends`]) and its start is found from there
-/// backwards, so only the events in and near the window are read, not the
-/// customer's whole history (events after the date, events older than every
-/// window): at a series' early dates most of the kept events are still ahead.
-fn grouped_block(
-    layouts: &[Layout],
-    stride: usize,
-    block: &EventBlock<'_>,
-    start: Option<&Start<'_>>,
-    ends: &Ends<'_>,
-    outputs: (&mut [Slots<'_>], usize),
-) {
+/// `outputs.1` on. For each customer: its cursor moves to the date, the events
+/// it passes are added to the carried state, then each aggregate copies its
+/// state from there or folds the run of events in its range; the records of
+/// [`RUN_ROWS`] customers are then written column by column. A range ending at
+/// the date ends at the cursor and its start is found from there backwards, so
+/// only the events in and near the window are read, not the customer's whole
+/// history (events after the date, events older than every window): at a
+/// series' early dates most of the kept events are still ahead.
+fn grouped_block(context: &Context<'_>, part: Part<'_, '_>, outputs: (&mut [Slots<'_>], usize)) {
+    let Part {
+        block,
+        cursors,
+        mut carried,
+    } = part;
     let (outputs, first_output) = outputs;
+    let (layouts, stride) = (context.layouts, context.stride);
     let len = block.rows();
     let mut records = vec![0u64; RUN_ROWS * stride];
-    let no_slots = Vec::new();
-    let slots = start.map_or(&no_slots, |s| &s.slots);
     for first in (0..len).step_by(RUN_ROWS) {
         let rows = first..(first + RUN_ROWS).min(len);
         let records = records.get_mut(..rows.len() * stride).unwrap_or_default();
         records.fill(0);
         for (record, k) in records.chunks_exact_mut(stride).zip(rows.clone()) {
-            let row = block.first_row + k;
             let events = events_of(block.offsets, k);
-            let next = ends
-                .next
-                .get(row)
-                .map_or(events.start, |n| *n as usize)
+            let cursor = cursors.get_mut(k);
+            let from = cursor
+                .as_ref()
+                .map_or(events.start, |c| **c as usize)
                 .clamp(events.start, events.end);
+            let upcoming = block.times.get(from..events.end).unwrap_or_default();
+            let next = from + upcoming.partition_point(|t| *t <= context.upto);
+            if let Some(cursor) = cursor {
+                *cursor = next as u32;
+            }
+            let mut carried_record: &[u64] = &[];
+            if let (Some((events, words)), Some(shape)) = (carried.as_mut(), context.carried)
+                && let Some(state) = words.get_mut(k * shape.stride..(k + 1) * shape.stride)
+            {
+                if next > from {
+                    for (lane, layout) in events.lanes.iter().zip(shape.layouts) {
+                        add_events(state, layout, lane, from..next, events.times);
+                    }
+                }
+                carried_record = state;
+            }
             for (a, (lane, layout)) in block.lanes.iter().zip(layouts).enumerate() {
-                if let (Some(start), Some(Some(slot))) = (start, slots.get(a)) {
-                    if let Some(source) = start.states.layouts.get(*slot) {
-                        copy_state(start.states.record(row), source, record, layout);
+                if let Some(shape) = context.carried
+                    && let Some(Some(slot)) = shape.slots.get(a)
+                {
+                    if let Some(source) = shape.layouts.get(*slot) {
+                        copy_state(carried_record, source, record, layout);
                     }
                     continue;
                 }
-                let to = if lane.range.to == ends.upto {
+                let to = if lane.range.to == context.upto {
                     next
                 } else {
                     let times = block.times.get(events.clone()).unwrap_or_default();
@@ -590,79 +683,6 @@ fn each_int(
             each(v);
         }
     }
-}
-
-impl States {
-    /// Adds, for every customer row, its events from `next[row]` up to time
-    /// `upto` (local indices into its block) to every aggregate (the blocks'
-    /// lanes in the order given to [`States::new`]), and moves `next` past
-    /// them. Over a series of ascending `upto`, each event is added once.
-    /// Blocks are advanced in parallel.
-    pub(crate) fn advance(&mut self, blocks: &[EventBlock<'_>], next: &mut [u32], upto: i64) {
-        use rayon::prelude::*;
-        let stride = self.stride;
-        let layouts = &self.layouts;
-        // split the records and cursors at the blocks' boundaries
-        let mut words_rest = self.words.as_mut_slice();
-        let mut next_rest = next;
-        let mut work = Vec::with_capacity(blocks.len());
-        let mut at = 0usize;
-        for block in blocks {
-            let skip = block.first_row.saturating_sub(at);
-            let rows = block.rows();
-            let (_, words_tail) = words_rest.split_at_mut((skip * stride).min(words_rest.len()));
-            let (_, next_tail) = next_rest.split_at_mut(skip.min(next_rest.len()));
-            let take = rows
-                .min(next_tail.len())
-                .min(words_tail.len() / stride.max(1));
-            let (words, words_after) = words_tail.split_at_mut(take * stride);
-            let (cursors, next_after) = next_tail.split_at_mut(take);
-            work.push((block, words, cursors));
-            words_rest = words_after;
-            next_rest = next_after;
-            at = block.first_row + take;
-        }
-        work.into_par_iter().for_each(|(block, words, cursors)| {
-            for (k, cursor) in cursors.iter_mut().enumerate() {
-                let from = *cursor as usize;
-                let end = events_of(block.offsets, k).end;
-                // a customer's events are sorted by time
-                let upcoming = block.times.get(from..end).unwrap_or_default();
-                let to = from + upcoming.partition_point(|t| *t <= upto);
-                if to == from {
-                    continue;
-                }
-                if let Some(record) = words.get_mut(k * stride..(k + 1) * stride) {
-                    for (lane, layout) in block.lanes.iter().zip(layouts) {
-                        add_events(record, layout, lane, from..to, block.times);
-                    }
-                }
-                *cursor = to as u32;
-            }
-        });
-    }
-}
-
-/// Moves every customer's cursor (`next`, local to its block) past its events
-/// up to time `upto`, as [`States::advance`] does without adding them.
-pub(crate) fn advance_cursors(blocks: &[EventBlock<'_>], next: &mut [u32], upto: i64) {
-    use rayon::prelude::*;
-    let mut rest = next;
-    let mut work = Vec::with_capacity(blocks.len());
-    for block in blocks {
-        let take = block.rows().min(rest.len());
-        let (cursors, after) = rest.split_at_mut(take);
-        work.push((block, cursors));
-        rest = after;
-    }
-    work.into_par_iter().for_each(|(block, cursors)| {
-        for (k, cursor) in cursors.iter_mut().enumerate() {
-            let from = *cursor as usize;
-            let end = events_of(block.offsets, k).end;
-            let upcoming = block.times.get(from..end).unwrap_or_default();
-            *cursor = (from + upcoming.partition_point(|t| *t <= upto)) as u32;
-        }
-    });
 }
 
 /// Copies one aggregate's state (its words and flag) between records of two layouts.

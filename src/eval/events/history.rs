@@ -26,7 +26,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::error::ArrowError;
 
-use super::accumulate::{self, EventBlock, Input, Lane, Start, States};
+use super::accumulate::{self, Carried, Cursors, EventBlock, Input, Lane, States};
 use super::index::{CustomerIndex, NO_ROW};
 use super::scan::locate;
 use super::{Aggregated, Step};
@@ -388,14 +388,6 @@ impl TableHistory {
         let Some(upto) = wanted.iter().map(|(_, _, range)| range.to).min() else {
             return Ok(Vec::new());
         };
-        if let Some(base) = self.base.as_mut() {
-            let keys: Vec<&LaneKey> = base.keys.iter().filter_map(|k| self.keys.get(*k)).collect();
-            let blocks = event_blocks(&self.grouped, &keys, None)?;
-            base.states.advance(&blocks, &mut self.next, upto);
-        } else {
-            let blocks = event_blocks(&self.grouped, &[], None)?;
-            accumulate::advance_cursors(&blocks, &mut self.next, upto);
-        }
         let keys: Vec<&LaneKey> = wanted
             .iter()
             .filter_map(|(_, key, _)| self.keys.get(*key))
@@ -404,8 +396,13 @@ impl TableHistory {
         let refs: Vec<&Aggregate> = specs.iter().collect();
         let ranges: Vec<TimeRange> = wanted.iter().map(|(_, _, r)| *r).collect();
         let blocks = event_blocks(&self.grouped, &keys, Some(&ranges))?;
-        let start = self.base.as_ref().map(|base| Start {
-            states: &base.states,
+        let carried_keys: Vec<&LaneKey> = self
+            .base
+            .as_ref()
+            .map(|base| base.keys.iter().filter_map(|k| self.keys.get(*k)).collect())
+            .unwrap_or_default();
+        let carried_blocks = event_blocks(&self.grouped, &carried_keys, None)?;
+        let carried = self.base.as_mut().map(|base| Carried {
             slots: wanted
                 .iter()
                 .map(|(_, key, range)| {
@@ -414,12 +411,14 @@ impl TableHistory {
                         .flatten()
                 })
                 .collect(),
+            states: &mut base.states,
+            blocks: &carried_blocks,
         });
-        let ends = accumulate::Ends {
-            next: &self.next,
+        let cursors = Cursors {
+            next: &mut self.next,
             upto,
         };
-        let values = accumulate::grouped(&refs, &blocks, start.as_ref(), &ends, spare);
+        let values = accumulate::grouped(&refs, &blocks, carried, cursors, spare);
         Ok(wanted.iter().map(|(id, _, _)| *id).zip(values).collect())
     }
 }
