@@ -328,7 +328,7 @@ pub(crate) struct EventBlock<'a> {
     /// Each event's time (days or µs), sorted within each row.
     pub(crate) times: &'a [i64],
     /// What each aggregate reads from these events (their ranges are used
-    /// by [`grouped`], not by [`States::advance`]).
+    /// for the date's own aggregates, not for the [`Carried`] ones).
     pub(crate) lanes: Vec<Lane<'a>>,
 }
 

@@ -4,20 +4,23 @@
 //! The plans of a series come from one program compiled at ascending dates, so
 //! their aggregates differ only in their time ranges (and, rarely, in how
 //! identical aggregates were merged, or in a filter with a relative date). The
-//! scan keeps the events some date needs, grouped by customer ([`Grouped`]: the
-//! customer's events contiguous, in file order); then each date computes every
-//! aggregate customer by customer, reading the events once, in order, with the
-//! customer's state in a small buffer ([`accumulate::grouped`]). Events older
-//! than every window and every cut-off are not kept: the scan adds them to a
-//! base state ([`States`]) that the aggregates without a window start from.
+//! scan keeps the events some date needs, grouped by customer (each customer's
+//! events contiguous, sorted by time); then each date computes every aggregate
+//! customer by customer, with the customer's state in a small buffer
+//! ([`accumulate::grouped`]): a cursor per customer moves to the date, the
+//! events it passes are added to the base state (so the aggregates without a
+//! window add each event once over the series), and each window is read from
+//! the cursor backwards. Events older than every window and every cut-off are
+//! not kept: the scan adds them to the base state ([`States`]) directly.
 //!
 //! A float `sum`/`avg` without a window adds those old events first, then the
 //! customer's kept events in file order: the same order as `eval` when the
 //! event file is in time order (the usual export), else it may differ in the
 //! last bit (docs/backtest.md).
 //!
-//! Memory: the kept events (time, measures, filter bits: about 17 bytes each)
-//! and one base state; no per-date state beyond one date's outputs.
+//! Memory: the kept events (time, measures, filter bits: about 17 bytes each),
+//! one base state and a cursor per customer; no per-date state beyond one
+//! date's outputs (whose memory the next date reuses).
 
 use std::sync::Arc;
 
