@@ -338,11 +338,12 @@ impl EventBlock<'_> {
     }
 }
 
-/// Every aggregate of `aggregates` for every customer row, block by block (the
-/// blocks cover the rows in order). Each aggregate reads only the events of its
-/// range (found by binary search), and each row's record is built in a small
-/// buffer that stays in the cache. Blocks are computed in parallel. The
-/// columns are written into `spare`'s memory where an array there fits.
+/// Every aggregate of `aggregates` for every customer row at one date of a
+/// series, block by block (the blocks cover the rows in order): moves the
+/// cursors to the date, adds the events they pass to the carried state, and
+/// reads each window from the cursors ([`grouped_block`]). Blocks are computed
+/// in parallel. The columns are written into `spare`'s memory where an array
+/// there fits.
 pub(crate) fn grouped(
     aggregates: &[&Aggregate],
     blocks: &[EventBlock<'_>],
@@ -479,12 +480,13 @@ fn grouped_block(context: &Context<'_>, part: Part<'_, '_>, outputs: (&mut [Slot
                 *cursor = next as u32;
             }
             let mut carried_record: &[u64] = &[];
-            if let (Some((events, words)), Some(shape)) = (carried.as_mut(), context.carried)
+            if let (Some((carried_events, words)), Some(shape)) =
+                (carried.as_mut(), context.carried)
                 && let Some(state) = words.get_mut(k * shape.stride..(k + 1) * shape.stride)
             {
                 if next > from {
-                    for (lane, layout) in events.lanes.iter().zip(shape.layouts) {
-                        add_events(state, layout, lane, from..next, events.times);
+                    for (lane, layout) in carried_events.lanes.iter().zip(shape.layouts) {
+                        add_events(state, layout, lane, from..next, carried_events.times);
                     }
                 }
                 carried_record = state;
