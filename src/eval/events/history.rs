@@ -14,9 +14,9 @@
 //! not kept: the scan adds them to the base state ([`States`]) directly.
 //!
 //! A float `sum`/`avg` without a window adds those old events first, then the
-//! customer's kept events in file order: the same order as `eval` when the
-//! event file is in time order (the usual export), else it may differ in the
-//! last bit (docs/backtest.md).
+//! customer's kept events in time order (equal times in file order): the same
+//! order as `eval` when the event file is in time order (the usual export),
+//! else the sum may differ (docs/backtest.md).
 //!
 //! Memory: the kept events (time, measures, filter bits: about 17 bytes each),
 //! one base state and a cursor per customer; no per-date state beyond one
