@@ -542,7 +542,10 @@ fn first_at_or_after(times: &[i64], within: std::ops::Range<usize>, from: i64) -
 /// Adds the events `events` (indices into the lane's columns and `times`, in
 /// order) to one aggregate of `record` (one customer's words): what [`apply`]
 /// does event by event, with the aggregate's kind and input resolved once for
-/// the run, so a long run is a tight loop.
+/// the run, so a long run is a tight loop. The two hold the same rules; the
+/// scan keeps `apply` because passing it single-event runs through here cost
+/// `eval` 8–11% more CPU (measured), and the differential tests check both
+/// paths against the reference interpreter.
 fn add_events(
     record: &mut [u64],
     layout: &Layout,
