@@ -2057,3 +2057,127 @@ fn a_series_agrees_with_the_reference_on_large_cases() {
         check_series(&case);
     }
 }
+
+/// Column `name` of `schema`, laid out for a [`MemorySource`].
+fn named_source(schema: &ir::Schema, rows: usize, columns: Vec<(&str, ArrayRef)>) -> MemorySource {
+    let mut source = MemorySource::new(rows, 8192);
+    for (i, field) in schema.fields.iter().enumerate() {
+        let (_, column) = columns
+            .iter()
+            .find(|(name, _)| *name == field.name)
+            .unwrap_or_else(|| panic!("no data for field `{}`", field.name));
+        source = source.with_column(ir::FieldId(i as u32), Arc::clone(column));
+    }
+    source
+}
+
+/// A backtest keeps events in blocks of 65,536 customers, filled and grouped
+/// on two threads (half of the blocks each): with 150,000 customers (three
+/// blocks) and batches of 8,192 events, every date of a series must agree
+/// with one evaluation at that date. (The random cases above have one block.)
+#[test]
+fn a_series_over_many_blocks_agrees_with_eval_at_every_date() {
+    const CUSTOMERS: usize = 150_000;
+    const EVENTS: usize = 400_000;
+    let text = r#"
+schema customers { key id: int }
+events orders {
+  key customer
+  time at: timestamp
+  amount: float?
+  channel: enum("web", "app")
+}
+segment repeat_90d { where count(orders within last 90 days) >= 2 }
+segment big_365d { where sum(orders.amount within last 365 days) > 150 }
+segment app_30d { where exists(orders where channel = "app" within last 30 days) }
+segment lapsed { where last(orders) before 40 days ago }
+segment new_buyers { where first(orders) within last 60 days }
+segment loyal { where avg(orders.amount) >= 50 and count(orders) >= 3 }
+"#;
+    let program = compile(text).unwrap();
+    let mut rng = Rng::new(0xB10C5);
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(0..CUSTOMERS as i64));
+    let customers = named_source(&program.schema, CUSTOMERS, vec![("id", ids)]);
+    // events roughly in time order over two years, some customers with none,
+    // a few keys matching no customer
+    let start =
+        dates::days_of(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()) as i64 * 86_400_000_000;
+    let span = 730 * 86_400_000_000i64;
+    let mut keys = Vec::with_capacity(EVENTS);
+    let mut times = Vec::with_capacity(EVENTS);
+    let mut amounts = Vec::with_capacity(EVENTS);
+    let mut channels = Vec::with_capacity(EVENTS);
+    for i in 0..EVENTS {
+        keys.push((rng.below(CUSTOMERS * 4 / 5 + 10)) as i64);
+        let jitter = rng.below(3 * 86_400) as i64 * 1_000_000;
+        times.push(start + span / EVENTS as i64 * i as i64 - jitter);
+        amounts.push((!rng.chance(5)).then(|| rng.below(20_000) as f64 / 100.0));
+        channels.push(if rng.chance(30) { "app" } else { "web" });
+    }
+    let table = &program.events[0];
+    let schema = reference::event_schema(&program, table);
+    let orders = named_source(
+        &schema,
+        EVENTS,
+        vec![
+            ("customer", Arc::new(Int64Array::from(keys)) as ArrayRef),
+            (
+                "at",
+                Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
+            ),
+            ("amount", Arc::new(Float64Array::from(amounts))),
+            ("channel", Arc::new(StringArray::from(channels))),
+        ],
+    );
+    let dates: Vec<NaiveDate> = ["2025-01-31", "2025-06-30", "2025-07-15", "2025-12-31"]
+        .iter()
+        .map(|d| d.parse().unwrap())
+        .collect();
+    let options: Vec<PlanOptions> = dates.iter().map(|d| PlanOptions::new(*d)).collect();
+    let plans: Vec<plan::Plan> = options
+        .iter()
+        .map(|o| plan::compile(&program, o).unwrap())
+        .collect();
+    let refs: Vec<Option<&dyn BatchSource>> = vec![Some(&orders)];
+    let mut series = eval::Series::start(&plans, &customers, &refs, &mut |_| {}).unwrap();
+    for (date, options) in dates.iter().zip(&options) {
+        let mut batches = Vec::new();
+        series
+            .next_date(RunOptions { key: true }, &mut |b| {
+                batches.push(b);
+                Ok(())
+            })
+            .unwrap();
+        let got = concat_batches(&plans[0].membership_schema(), &batches).unwrap();
+        let expected = engine(
+            &program,
+            options,
+            &customers,
+            std::slice::from_ref(&orders),
+            true,
+        )
+        .unwrap();
+        let diffs = differences(&got, &expected, 0);
+        assert!(
+            diffs.is_empty(),
+            "series and eval disagree at {date}, {} cells:\n{}",
+            diffs.len(),
+            diffs
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let members: usize = (1..got.num_columns())
+            .map(|c| {
+                got.column(c)
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .unwrap()
+                    .true_count()
+            })
+            .sum();
+        assert!(members > 1000, "a meaningful series has members at {date}");
+    }
+}

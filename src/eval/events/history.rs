@@ -26,11 +26,12 @@ use std::sync::Arc;
 
 use arrow::array::BooleanBufferBuilder;
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
-use arrow::buffer::{BooleanBuffer, NullBuffer};
+use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::error::ArrowError;
 
 use super::accumulate::{self, Carried, Cursors, EventBlock, Input, Lane, States};
 use super::index::{CustomerIndex, NO_ROW};
+use super::reserved::ReservedVec;
 use super::scan::locate;
 use super::{Aggregated, Step};
 use crate::check::ir::{self, Type};
@@ -103,7 +104,7 @@ struct LaneKey {
 struct GroupedBlock {
     first_row: usize,
     offsets: Vec<u32>,
-    times: Vec<i64>,
+    times: ReservedVec<i64>,
     measures: Vec<ArrayRef>,
     masks: Vec<BooleanBuffer>,
 }
@@ -112,19 +113,18 @@ struct GroupedBlock {
 /// rows (an event of a duplicated key in the block of each of its rows).
 struct Kept {
     blocks: Vec<Block>,
-    /// Events a block is expected to hold at most (its share of the table's
-    /// rows, with a margin): each block's vectors are reserved that large up
-    /// front. Memory that is reserved but never written is not resident, and
-    /// no vector is copied as it grows.
+    /// Events a block is expected to hold at most (twice its share of the
+    /// table's rows): each block's vectors are reserved that large up front,
+    /// as address space ([`ReservedVec`]): only what is written is resident,
+    /// and no vector is copied as it grows.
     expected: usize,
 }
 
-/// A block's share of an event table's rows, with a quarter more for skew.
+/// Twice a block's share of an event table's rows: room for skew that costs
+/// address space only ([`ReservedVec`]).
 fn expected_per_block(events: Option<u64>, customers: usize) -> usize {
     let blocks = customers.div_ceil(BLOCK_ROWS).max(1) as u64;
-    events.map_or(0, |e| {
-        usize::try_from(e / blocks + e / blocks / 4).unwrap_or(0)
-    })
+    events.map_or(0, |e| usize::try_from(e / blocks * 2).unwrap_or(0))
 }
 
 /// Rows per block (a power of two): a block is grouped on its own, so grouping
@@ -135,11 +135,11 @@ const BLOCK_ROWS: usize = 1 << BLOCK_BITS;
 #[derive(Default)]
 struct Block {
     /// Each event's row within the block.
-    rows: Vec<u16>,
-    times: Vec<i64>,
+    rows: ReservedVec<u16>,
+    times: ReservedVec<i64>,
     /// Per measure: raw values (an `i64`, or an `f64`'s bits) and validity
     /// (a bit per event).
-    measures: Vec<(Vec<u64>, BooleanBufferBuilder)>,
+    measures: Vec<(ReservedVec<u64>, BooleanBufferBuilder)>,
     /// Per filter: a bit per event.
     masks: Vec<BooleanBufferBuilder>,
 }
@@ -147,12 +147,12 @@ struct Block {
 impl Block {
     /// Room for `events` events of `measures` measures and `masks` filters.
     fn reserve(&mut self, events: usize, measures: usize, masks: usize) {
-        self.rows.reserve_exact(events);
-        self.times.reserve_exact(events);
+        self.rows = ReservedVec::with_capacity(events);
+        self.times = ReservedVec::with_capacity(events);
         self.measures = (0..measures)
             .map(|_| {
                 (
-                    Vec::with_capacity(events),
+                    ReservedVec::with_capacity(events),
                     BooleanBufferBuilder::new(events),
                 )
             })
@@ -280,10 +280,10 @@ impl TableScan {
             .filter_map(|k| lanes.keys.get(*k))
             .collect();
         let keep = lanes.kept_times(base.is_some());
-        let mut kept = Kept {
-            blocks: Vec::new(),
-            expected: expected_per_block(source.row_count(), index.rows()),
-        };
+        let mut kept = Kept::new(
+            index.rows(),
+            expected_per_block(source.row_count(), index.rows()),
+        );
 
         on_step(Step::Started {
             what: scan.name(),
@@ -438,7 +438,7 @@ fn event_blocks<'a>(
             Ok(EventBlock {
                 first_row: block.first_row,
                 offsets: &block.offsets,
-                times: &block.times,
+                times: block.times.as_slice(),
                 lanes: lanes_of(keys, &block.measures, &block.masks, ranges)?,
             })
         })
@@ -446,8 +446,19 @@ fn event_blocks<'a>(
 }
 
 impl Kept {
+    /// No events yet, for `customers` rows.
+    fn new(customers: usize, expected: usize) -> Kept {
+        Kept {
+            blocks: (0..customers.div_ceil(BLOCK_ROWS))
+                .map(|_| Block::default())
+                .collect(),
+            expected,
+        }
+    }
+
     /// Appends one batch's kept events (with a customer, in `keep`) to the
-    /// blocks of their customer rows.
+    /// blocks of their customer rows: a large batch on two threads, each
+    /// filling half of the blocks (the scan's other steps leave a core idle).
     fn add(
         &mut self,
         index: &CustomerIndex,
@@ -461,35 +472,101 @@ impl Kept {
             .iter()
             .map(Input::measure)
             .collect::<Result<Vec<_>, _>>()?;
+        let batch = KeptBatch {
+            index,
+            keep,
+            rows,
+            times,
+            inputs: &inputs,
+            masks,
+            expected: self.expected,
+        };
+        let half = self.blocks.len() / 2;
+        if rows.len() < SPLIT_EVENTS || half == 0 {
+            return batch.add_to(&mut self.blocks, 0);
+        }
+        let (low, high) = self.blocks.split_at_mut(half);
+        let (a, b) = rayon::join(|| batch.add_to(low, 0), || batch.add_to(high, half));
+        a.and(b)
+    }
+
+    /// Groups each block's events by row and sorts each row's by time, block
+    /// by block, in place; the two halves of the blocks on two threads.
+    /// `int[m]`: whether measure `m` is an int column.
+    fn group(self, rows: usize, int: &[bool], masks: usize) -> Vec<GroupedBlock> {
+        let mut blocks = self.blocks;
+        blocks.resize_with(rows.div_ceil(BLOCK_ROWS), Block::default);
+        let high = blocks.split_off(blocks.len() / 2);
+        let half = blocks.len();
+        let group_all = |blocks: Vec<Block>, first: usize| -> Vec<GroupedBlock> {
+            let largest = blocks.iter().map(|b| b.rows.len()).max().unwrap_or(0);
+            let mut regroup = Regroup::new(largest);
+            blocks
+                .into_iter()
+                .enumerate()
+                .map(|(b, block)| {
+                    let first_row = (first + b) * BLOCK_ROWS;
+                    let block_rows = BLOCK_ROWS.min(rows.saturating_sub(first_row));
+                    group_block(block, first_row, block_rows, int, masks, &mut regroup)
+                })
+                .collect()
+        };
+        let (mut low, high) = rayon::join(|| group_all(blocks, 0), || group_all(high, half));
+        low.extend(high);
+        low
+    }
+}
+
+/// Batches smaller than this are added to the blocks on one thread.
+const SPLIT_EVENTS: usize = 4 * 1024;
+
+/// One batch's events on their way to the blocks.
+struct KeptBatch<'a> {
+    index: &'a CustomerIndex,
+    keep: &'a TimeRange,
+    rows: &'a [u32],
+    times: &'a [i64],
+    inputs: &'a [Input<'a>],
+    masks: &'a [BooleanBuffer],
+    expected: usize,
+}
+
+impl KeptBatch<'_> {
+    /// Appends the kept events whose customer row falls in `blocks` (the
+    /// blocks from number `first` on).
+    fn add_to(&self, blocks: &mut [Block], first: usize) -> Result<(), ArrowError> {
+        let inputs = self.inputs;
         let mut result = Ok(());
-        for (i, (&row, &time)) in rows.iter().zip(times).enumerate() {
-            if row == NO_ROW || !keep.contains(time) {
+        for (i, (&row, &time)) in self.rows.iter().zip(self.times).enumerate() {
+            if row == NO_ROW || !self.keep.contains(time) {
                 continue;
             }
-            index.each_row(row, |r| {
-                let b = r >> BLOCK_BITS;
-                if self.blocks.len() <= b {
-                    self.blocks.resize_with(b + 1, Block::default);
-                }
-                let expected = self.expected;
-                let Some(block) = self.blocks.get_mut(b) else {
+            self.index.each_row(row, |r| {
+                let Some(block) = (r >> BLOCK_BITS)
+                    .checked_sub(first)
+                    .and_then(|b| blocks.get_mut(b))
+                else {
                     return;
                 };
-                if block.rows.capacity() == 0 && expected > 0 {
-                    block.reserve(expected, inputs.len(), masks.len());
+                if block.rows.capacity() == 0 && self.expected > 0 {
+                    block.reserve(self.expected, inputs.len(), self.masks.len());
                 }
                 if block.measures.len() < inputs.len() {
                     block.measures = inputs
                         .iter()
-                        .map(|_| (Vec::new(), BooleanBufferBuilder::new(0)))
+                        .map(|_| (ReservedVec::default(), BooleanBufferBuilder::new(0)))
                         .collect();
                 }
-                if block.masks.len() < masks.len() {
-                    block.masks = masks.iter().map(|_| BooleanBufferBuilder::new(0)).collect();
+                if block.masks.len() < self.masks.len() {
+                    block.masks = self
+                        .masks
+                        .iter()
+                        .map(|_| BooleanBufferBuilder::new(0))
+                        .collect();
                 }
                 block.rows.push((r & (BLOCK_ROWS - 1)) as u16);
                 block.times.push(time);
-                for ((values, valid), input) in block.measures.iter_mut().zip(&inputs) {
+                for ((values, valid), input) in block.measures.iter_mut().zip(inputs) {
                     let (value, present) = match input {
                         Input::Int(ints) => (ints.value(i) as u64, ints.is_valid(i)),
                         Input::Float(floats) => (floats.value(i).to_bits(), floats.is_valid(i)),
@@ -501,111 +578,68 @@ impl Kept {
                     values.push(value);
                     valid.append(present);
                 }
-                for (bits, mask) in block.masks.iter_mut().zip(masks) {
+                for (bits, mask) in block.masks.iter_mut().zip(self.masks) {
                     bits.append(mask.value(i));
                 }
             });
         }
         result
     }
-
-    /// Groups each block's events by row and sorts each row's by time, block
-    /// by block, freeing each block's events in file order once grouped. (In
-    /// parallel it took a sixth more memory for a twentieth less time.)
-    /// `int[m]`: whether measure `m` is an int column.
-    fn group(self, rows: usize, int: &[bool], masks: usize) -> Vec<GroupedBlock> {
-        let count = rows.div_ceil(BLOCK_ROWS);
-        let mut blocks = self.blocks.into_iter();
-        (0..count)
-            .map(|b| {
-                let first_row = b * BLOCK_ROWS;
-                let block_rows = BLOCK_ROWS.min(rows - first_row);
-                let block = blocks.next().unwrap_or_default();
-                group_block(block, first_row, block_rows, int, masks)
-            })
-            .collect()
-    }
 }
 
 /// One block's events grouped by row (file order kept), then each row's sorted
 /// by time.
+///
+/// The times and measures are moved within the vectors the scan filled
+/// ([`Regroup`]): grouping allocates nothing the size of the events but each
+/// event's new place (4 bytes) and its bits. (Grouping into new vectors left
+/// ~50 MB of freed memory that the allocator kept from the system, at 10M events.)
 fn group_block(
     block: Block,
     first_row: usize,
     rows: usize,
     int: &[bool],
     masks: usize,
+    regroup: &mut Regroup,
 ) -> GroupedBlock {
-    let events = block.rows.len();
-    let mut offsets = vec![0u32; rows + 1];
-    for &row in &block.rows {
-        if let Some(c) = offsets.get_mut(usize::from(row) + 1) {
-            *c += 1;
-        }
-    }
-    for k in 1..offsets.len() {
-        let before = offsets.get(k - 1).copied().unwrap_or(0);
-        if let Some(c) = offsets.get_mut(k) {
-            *c += before;
-        }
-    }
-    let mut cursor = offsets.clone();
-    let mut place = Vec::with_capacity(events);
-    for &row in &block.rows {
-        let slot = cursor.get_mut(usize::from(row));
-        place.push(slot.map_or(0, |s| {
-            let at = *s as usize;
-            *s += 1;
-            at
-        }));
-    }
-    drop(cursor);
-    let scatter = |from: &[u64], to: &mut Vec<u64>| {
-        to.resize(events, 0);
-        for (&at, &value) in place.iter().zip(from) {
-            if let Some(slot) = to.get_mut(at) {
-                *slot = value;
-            }
-        }
-    };
-    let scatter_bool = |from: Option<&BooleanBufferBuilder>, to: &mut Vec<bool>| {
-        to.resize(events, false);
-        let Some(from) = from else { return };
-        for (j, &at) in place.iter().enumerate().take(from.len()) {
-            if let Some(slot) = to.get_mut(at) {
-                *slot = from.get_bit(j);
-            }
-        }
-    };
-    let mut times = vec![0i64; events];
-    for (&at, &time) in place.iter().zip(&block.times) {
-        if let Some(slot) = times.get_mut(at) {
-            *slot = time;
-        }
-    }
-    let mut values: Vec<Vec<u64>> = Vec::with_capacity(int.len());
+    let Block {
+        rows: event_rows,
+        mut times,
+        measures: block_measures,
+        masks: block_masks,
+    } = block;
+    let events = event_rows.len();
+    let offsets = offsets_of(event_rows.as_slice(), rows);
+    places_of(event_rows.as_slice(), &offsets, &mut regroup.places);
+    drop(event_rows);
+    times.truncate(events);
+    regroup.permute(bytemuck::cast_slice_mut(times.as_mut_slice()));
+    let mut values: Vec<ReservedVec<u64>> = Vec::with_capacity(int.len());
     let mut valid: Vec<Vec<bool>> = Vec::with_capacity(int.len());
-    for m in 0..int.len() {
-        let (from_values, from_valid) = block
-            .measures
-            .get(m)
-            .map_or((&[][..], None), |(v, ok)| (v.as_slice(), Some(ok)));
-        let mut v = Vec::new();
-        scatter(from_values, &mut v);
+    let mut block_measures = block_measures.into_iter();
+    for _ in int {
+        let (mut v, ok) = match block_measures.next() {
+            Some((v, ok)) => (v, Some(ok)),
+            None => (ReservedVec::default(), None),
+        };
+        v.truncate(events);
+        v.fill_to(events, 0);
+        regroup.permute(v.as_mut_slice());
         values.push(v);
-        let mut ok = Vec::new();
-        scatter_bool(from_valid, &mut ok);
-        valid.push(ok);
+        valid.push(scattered_bits(ok.as_ref(), &regroup.places));
     }
-    let mut bits: Vec<Vec<bool>> = Vec::with_capacity(masks);
-    for k in 0..masks {
-        let from = block.masks.get(k);
-        let mut b = Vec::new();
-        scatter_bool(from, &mut b);
-        bits.push(b);
-    }
-    drop(block);
-    sort_by_time(&offsets, &mut times, &mut values, &mut valid, &mut bits);
+    let bits: Vec<Vec<bool>> = (0..masks)
+        .map(|k| scattered_bits(block_masks.get(k), &regroup.places))
+        .collect();
+    drop(block_masks);
+    let mut bits = bits;
+    sort_by_time(
+        &offsets,
+        times.as_mut_slice(),
+        &mut values,
+        &mut valid,
+        &mut bits,
+    );
     let measures = values
         .into_iter()
         .zip(valid)
@@ -613,12 +647,15 @@ fn group_block(
         .map(|((values, valid), int)| -> ArrayRef {
             let nulls = NullBuffer::new(BooleanBuffer::from(valid.as_slice()));
             let nulls = (nulls.null_count() > 0).then_some(nulls);
+            // the same memory, its words read as ints or floats
+            let words = values.into_buffer();
             if *int {
-                let ints: Vec<i64> = values.into_iter().map(|v| v as i64).collect();
-                Arc::new(Int64Array::new(ints.into(), nulls))
+                Arc::new(Int64Array::new(ScalarBuffer::new(words, 0, events), nulls))
             } else {
-                let floats: Vec<f64> = values.into_iter().map(f64::from_bits).collect();
-                Arc::new(Float64Array::new(floats.into(), nulls))
+                Arc::new(Float64Array::new(
+                    ScalarBuffer::new(words, 0, events),
+                    nulls,
+                ))
             }
         })
         .collect();
@@ -635,13 +672,88 @@ fn group_block(
     }
 }
 
+/// Where each local row's events start once grouped: `offsets[k]..offsets[k + 1]`.
+fn offsets_of(event_rows: &[u16], rows: usize) -> Vec<u32> {
+    let mut offsets = vec![0u32; rows + 1];
+    for &row in event_rows {
+        if let Some(c) = offsets.get_mut(usize::from(row) + 1) {
+            *c += 1;
+        }
+    }
+    for k in 1..offsets.len() {
+        let before = offsets.get(k - 1).copied().unwrap_or(0);
+        if let Some(c) = offsets.get_mut(k) {
+            *c += before;
+        }
+    }
+    offsets
+}
+
+/// Each event's index once grouped (events of a row keep their file order).
+fn places_of(event_rows: &[u16], offsets: &[u32], places: &mut Vec<u32>) {
+    let mut cursor = offsets.to_vec();
+    places.clear();
+    places.extend(event_rows.iter().map(|&row| {
+        cursor.get_mut(usize::from(row)).map_or(0, |s| {
+            let at = *s;
+            *s += 1;
+            at
+        })
+    }));
+}
+
+/// Event `j`'s bit of `from` at `place[j]` (false where `from` is missing or
+/// shorter).
+fn scattered_bits(from: Option<&BooleanBufferBuilder>, place: &[u32]) -> Vec<bool> {
+    let mut to = vec![false; place.len()];
+    let Some(from) = from else { return to };
+    for (j, &at) in place.iter().enumerate().take(from.len()) {
+        if let Some(slot) = to.get_mut(at as usize) {
+            *slot = from.get_bit(j);
+        }
+    }
+    to
+}
+
+/// Moves values to their places within their own vector: scattered into a
+/// scratch vector (independent writes, fast), then copied back in order. The
+/// scratch is one vector for every column of every block a thread groups,
+/// mapped ([`ReservedVec`]) so that its memory goes back to the system after.
+struct Regroup {
+    scratch: ReservedVec<u64>,
+    /// Each event's place in the block being grouped.
+    places: Vec<u32>,
+}
+
+impl Regroup {
+    /// Scratch for blocks of up to `events` events.
+    fn new(events: usize) -> Regroup {
+        Regroup {
+            scratch: ReservedVec::with_capacity(events),
+            places: Vec::with_capacity(events),
+        }
+    }
+
+    /// `values[place[j]] = old values[j]` for every `j` (`place`: [`Regroup::places`]).
+    fn permute(&mut self, values: &mut [u64]) {
+        self.scratch.resize_keeping(values.len());
+        let (scratch, place) = (self.scratch.as_mut_slice(), &self.places);
+        for (&at, &value) in place.iter().zip(values.iter()) {
+            if let Some(slot) = scratch.get_mut(at as usize) {
+                *slot = value;
+            }
+        }
+        values.copy_from_slice(scratch);
+    }
+}
+
 /// Sorts each row's events by time (stably: equal times keep file order),
 /// moving their measures and filter bits along. Rows already in order (the
 /// usual export) are left as they are.
 fn sort_by_time(
     offsets: &[u32],
     times: &mut [i64],
-    values: &mut [Vec<u64>],
+    values: &mut [ReservedVec<u64>],
     valid: &mut [Vec<bool>],
     bits: &mut [Vec<bool>],
 ) {
@@ -662,7 +774,11 @@ fn sort_by_time(
         order.sort_by_key(|&j| slice[j]);
         permute(&mut times[start..end], &order, &mut scratch_times);
         for column in values.iter_mut() {
-            permute(&mut column[start..end], &order, &mut scratch_values);
+            permute(
+                &mut column.as_mut_slice()[start..end],
+                &order,
+                &mut scratch_values,
+            );
         }
         for column in valid.iter_mut().chain(bits.iter_mut()) {
             permute(&mut column[start..end], &order, &mut scratch_bools);

@@ -16,6 +16,7 @@ mod accumulate;
 mod history;
 mod index;
 mod output;
+mod reserved;
 mod scan;
 mod words;
 
