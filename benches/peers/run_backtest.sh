@@ -37,7 +37,8 @@ measure() {  # prints "wall_seconds peak_kib" for each run, sorted by wall time
   done | sort -n
   rm -f /tmp/segmint_bench_time.$$
 }
-median() { awk '{ a[NR] = $'"$1"' } END { asort(a); print a[int((NR + 1) / 2)] }'; }
+# (portable: mawk has no asort)
+median() { awk '{ print $'"$1"' }' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 "${BACKTEST[@]}" >/dev/null 2>&1 || true   # warm-up (page cache)
 E="$(measure "${EVAL[@]}")"

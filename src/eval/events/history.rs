@@ -20,7 +20,10 @@
 //!
 //! Memory: the kept events (time, measures, filter bits: about 17 bytes each),
 //! one base state and a cursor per customer; no per-date state beyond one
-//! date's outputs (whose memory the next date reuses).
+//! date's outputs (whose memory the next date reuses). The kept events live in
+//! [`ReservedVec`]s and are grouped where they are, so that the memory freed
+//! along the way goes back to the system rather than to the allocator's free
+//! lists (where ~50 MB stayed when they were grouped into new vectors).
 
 use std::sync::Arc;
 
