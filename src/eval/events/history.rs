@@ -631,11 +631,10 @@ fn group_block(
         values.push(v);
         valid.push(scattered_bits(ok.as_ref(), &regroup.places));
     }
-    let bits: Vec<Vec<bool>> = (0..masks)
+    let mut bits: Vec<Vec<bool>> = (0..masks)
         .map(|k| scattered_bits(block_masks.get(k), &regroup.places))
         .collect();
     drop(block_masks);
-    let mut bits = bits;
     sort_by_time(
         &offsets,
         times.as_mut_slice(),
