@@ -123,11 +123,11 @@ struct Kept {
     expected: usize,
 }
 
-/// Twice a block's share of an event table's rows: room for skew that costs
-/// address space only ([`ReservedVec`]).
+/// Twice a block's share of an event table's rows (at most all of them): room
+/// for skew that costs address space only ([`ReservedVec`]).
 fn expected_per_block(events: Option<u64>, customers: usize) -> usize {
     let blocks = customers.div_ceil(BLOCK_ROWS).max(1) as u64;
-    events.map_or(0, |e| usize::try_from(e / blocks * 2).unwrap_or(0))
+    events.map_or(0, |e| usize::try_from((e / blocks * 2).min(e)).unwrap_or(0))
 }
 
 /// Rows per block (a power of two): a block is grouped on its own, so grouping

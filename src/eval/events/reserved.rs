@@ -49,7 +49,13 @@ impl<T: Pod> ReservedVec<T> {
             .flatten();
         let storage = match mapped {
             Some(map) => Storage::Mapped(map, capacity),
-            None => Storage::Heap(Vec::with_capacity(capacity)),
+            None => {
+                // a reservation the system refuses is not needed: the vector
+                // grows as values come instead
+                let mut values = Vec::new();
+                let _ = values.try_reserve_exact(capacity);
+                Storage::Heap(values)
+            }
         };
         ReservedVec { storage, len: 0 }
     }
