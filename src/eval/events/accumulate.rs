@@ -740,8 +740,9 @@ fn warm(words: &[u64], stride: usize, rows: &[u32], owned: &std::ops::Range<usiz
     std::hint::black_box(seen);
 }
 
-/// Events per batch below which one thread updates all records.
-const PARALLEL_EVENTS: usize = 4096;
+/// Events per batch below which one thread updates all records (and, in a
+/// backtest, fills all kept-event blocks).
+pub(super) const PARALLEL_EVENTS: usize = 4096;
 
 /// One batch of events, as [`States::update`] applies it.
 struct Batch<'a> {

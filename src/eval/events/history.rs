@@ -32,7 +32,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow::error::ArrowError;
 
-use super::accumulate::{self, Carried, Cursors, EventBlock, Input, Lane, States};
+use super::accumulate::{self, Carried, Cursors, EventBlock, Input, Lane, PARALLEL_EVENTS, States};
 use super::index::{CustomerIndex, NO_ROW};
 use super::reserved::ReservedVec;
 use super::scan::locate;
@@ -461,7 +461,9 @@ impl Kept {
 
     /// Appends one batch's kept events (with a customer, in `keep`) to the
     /// blocks of their customer rows: a large batch on two threads, each
-    /// filling half of the blocks (the scan's other steps leave a core idle).
+    /// walking every event and filling half of the blocks, as
+    /// [`States::update`] splits the records (the scan's other steps leave a
+    /// core idle).
     fn add(
         &mut self,
         index: &CustomerIndex,
@@ -485,7 +487,7 @@ impl Kept {
             expected: self.expected,
         };
         let half = self.blocks.len() / 2;
-        if rows.len() < SPLIT_EVENTS || half == 0 {
+        if rows.len() < PARALLEL_EVENTS || half == 0 {
             return batch.add_to(&mut self.blocks, 0);
         }
         let (low, high) = self.blocks.split_at_mut(half);
@@ -519,9 +521,6 @@ impl Kept {
         low
     }
 }
-
-/// Batches smaller than this are added to the blocks on one thread.
-const SPLIT_EVENTS: usize = 4 * 1024;
 
 /// One batch's events on their way to the blocks.
 struct KeptBatch<'a> {
