@@ -1163,8 +1163,12 @@ fn parquet_outputs_take_the_compression_asked_for() {
     ];
     for (compression, expected) in cases {
         let path = dir.path().join(format!("{expected}.parquet"));
+        let options = segmint::data::ParquetOptions {
+            compression,
+            key_first: false,
+        };
         let mut writer =
-            OutputWriter::create_with(&path, output_batch().schema(), compression).unwrap();
+            OutputWriter::create_with(&path, output_batch().schema(), options).unwrap();
         writer.write(&output_batch()).unwrap();
         writer.finish().unwrap();
         let reader = SerializedFileReader::new(fs::File::open(&path).unwrap()).unwrap();

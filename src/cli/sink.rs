@@ -9,7 +9,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
 use super::{Context, RunError};
-use crate::data::{Format, OutputWriter, ParquetCompression};
+use crate::data::{Format, OutputWriter, ParquetCompression, ParquetOptions};
 use crate::eval::{EvalError, Summary};
 use crate::run::Run;
 
@@ -40,8 +40,14 @@ pub fn shown(path: &Path) -> String {
     }
 }
 
-/// The writer for `path` (`-`: standard output, `--format` required).
+/// The writer for `path` (`-`: standard output, `--format` required). The
+/// tables written here start with the customer key, whose values the commands
+/// check are unique.
 pub fn create(path: &Path, args: &SinkArgs, schema: SchemaRef) -> Result<OutputWriter, RunError> {
+    let options = ParquetOptions {
+        compression: args.compression,
+        key_first: true,
+    };
     if !is_stdout(path) {
         if let Some(format) = args.format
             && Format::from_path(path) != Some(format)
@@ -51,7 +57,7 @@ pub fn create(path: &Path, args: &SinkArgs, schema: SchemaRef) -> Result<OutputW
                 format_name(format)
             )));
         }
-        return Ok(OutputWriter::create_with(path, schema, args.compression)?);
+        return Ok(OutputWriter::create_with(path, schema, options)?);
     }
     let Some(format) = args.format else {
         return Err(RunError::Usage(
@@ -63,7 +69,7 @@ pub fn create(path: &Path, args: &SinkArgs, schema: SchemaRef) -> Result<OutputW
         Path::new("standard output"),
         format,
         schema,
-        args.compression,
+        options,
     )?)
 }
 

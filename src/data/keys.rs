@@ -9,6 +9,11 @@
 //! text and count them exactly, so a clean table costs one pass and 8 bytes a row.
 //! [`FirstRowWins`] then drops every later row of a duplicated key
 //! (`--allow-duplicate-keys`).
+//!
+//! Many tables come sorted by their key (exports ordered by a primary key,
+//! numbered ids): keys that ascend strictly, in an order that tells every two
+//! keys apart, cannot repeat. [`KeyHashes`] watches for that as it hashes
+//! ([`Ascending`]) and, when it holds to the end, skips the sort.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
@@ -66,17 +71,23 @@ impl Duplicates {
 #[derive(Debug, Default)]
 pub struct KeyHashes {
     hashes: Vec<u64>,
+    ascending: Ascending,
 }
 
 impl KeyHashes {
     /// Adds the keys of one batch's key column.
     pub fn add(&mut self, keys: &dyn Array) -> Result<(), DataError> {
         self.hashes.reserve(keys.len());
+        self.ascending.add(keys);
         for_each_key(keys, |_, key| self.hashes.push(key.hash()))
     }
 
-    /// The hashes seen more than once: the candidates for [`confirm`].
+    /// The hashes seen more than once: the candidates for [`confirm`]. None, and
+    /// no sort, when the keys ascended.
     pub fn candidates(self) -> HashSet<u64> {
+        if self.ascending.held() {
+            return HashSet::new();
+        }
         self.sorted().candidates()
     }
 
@@ -110,6 +121,96 @@ impl SortedKeys {
     /// odds of about rows / 2^64).
     pub fn contains(&self, hash: u64) -> bool {
         self.hashes.binary_search(&hash).is_ok()
+    }
+}
+
+/// Whether every key so far was greater than the one before, in one of two orders
+/// that tell all keys apart: byte order (`a` < `b` < `ba`), or length first and
+/// then bytes (`C9999999` < `C10000000`, as numbered ids without padding grow).
+/// Integers ascend in their own order. Either order holding to the end proves the
+/// keys distinct.
+#[derive(Debug)]
+struct Ascending {
+    by_bytes: bool,
+    by_length: bool,
+    /// The last key of the batches before (it outlives its batch).
+    last: Option<LastKey>,
+}
+
+#[derive(Debug)]
+enum LastKey {
+    Int(i64),
+    Text(Vec<u8>),
+}
+
+impl Default for Ascending {
+    fn default() -> Self {
+        Ascending {
+            by_bytes: true,
+            by_length: true,
+            last: None,
+        }
+    }
+}
+
+impl Ascending {
+    /// Whether the keys seen ascended in one of the orders.
+    fn held(&self) -> bool {
+        self.by_bytes || self.by_length
+    }
+
+    /// Follows the keys of one batch's key column (missing keys are skipped, as
+    /// [`for_each_key`] skips them).
+    fn add(&mut self, keys: &dyn Array) {
+        if !self.held() {
+            return;
+        }
+        if let Some(ints) = keys.as_primitive_opt::<Int64Type>() {
+            self.add_ints(ints.iter().flatten());
+        } else if let Some(strings) = keys.as_string_opt::<i32>() {
+            self.add_texts(strings.iter().flatten().map(str::as_bytes));
+        } else {
+            // dictionary keys: not followed, the sort decides
+            self.by_bytes = false;
+            self.by_length = false;
+        }
+    }
+
+    fn add_ints(&mut self, keys: impl Iterator<Item = i64>) {
+        let mut last = match self.last {
+            Some(LastKey::Int(v)) => Some(v),
+            _ => None,
+        };
+        let mut ascending = true;
+        for key in keys {
+            ascending &= last.is_none_or(|last| key > last);
+            last = Some(key);
+        }
+        self.by_bytes &= ascending;
+        self.by_length &= ascending;
+        self.last = last.map(LastKey::Int);
+    }
+
+    fn add_texts<'a>(&mut self, keys: impl Iterator<Item = &'a [u8]>) {
+        let before = match &self.last {
+            Some(LastKey::Text(bytes)) => Some(bytes.as_slice()),
+            _ => None,
+        };
+        let (mut by_bytes, mut by_length) = (true, true);
+        let mut last = before;
+        for key in keys {
+            if let Some(last) = last {
+                by_bytes &= key > last;
+                by_length &= (key.len(), key) > (last.len(), last);
+            }
+            last = Some(key);
+        }
+        let last = last.map(<[u8]>::to_vec);
+        self.by_bytes &= by_bytes;
+        self.by_length &= by_length;
+        if let Some(last) = last {
+            self.last = Some(LastKey::Text(last));
+        }
     }
 }
 
@@ -269,6 +370,31 @@ mod tests {
         hashes.add(&StringArray::from(vec!["a", "b", "a"])).ok();
         hashes.add(&StringArray::from(vec!["c", "b"])).ok();
         assert_eq!(hashes.candidates().len(), 2);
+    }
+
+    #[test]
+    fn keys_that_ascend_need_no_sort_and_a_repeat_is_still_found() {
+        let ascending = |batches: &[&[&str]]| {
+            let mut hashes = KeyHashes::default();
+            for keys in batches {
+                hashes.add(&StringArray::from(keys.to_vec())).ok();
+            }
+            (hashes.ascending.held(), hashes.candidates().len())
+        };
+        // numbered ids without padding: ascending by length, then bytes
+        assert_eq!(ascending(&[&["C8", "C9"], &["C10", "C11"]]), (true, 0));
+        // byte order across batches
+        assert_eq!(ascending(&[&["a", "ab"], &["b"]]), (true, 0));
+        // a repeat across batches breaks both orders; the sort finds it
+        assert_eq!(ascending(&[&["C8", "C9"], &["C9"]]), (false, 1));
+        assert_eq!(ascending(&[&["b", "a", "b"]]), (false, 1));
+        let mut ints = KeyHashes::default();
+        ints.add(&Int64Array::from(vec![3, 5])).ok();
+        ints.add(&Int64Array::from(vec![9])).ok();
+        assert!(ints.ascending.held());
+        ints.add(&Int64Array::from(vec![9])).ok();
+        assert!(!ints.ascending.held());
+        assert_eq!(ints.candidates().len(), 1);
     }
 
     #[test]

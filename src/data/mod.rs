@@ -33,7 +33,7 @@ pub use error::DataError;
 pub use keys::Duplicates;
 pub use read::DataFile;
 pub use read::input::Compressed;
-pub use write::{OutputWriter, ParquetCompression, write_whole};
+pub use write::{OutputWriter, ParquetCompression, ParquetOptions, write_whole};
 
 /// The file formats, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,13 +19,19 @@ use arrow::error::ArrowError;
 use arrow::ipc::writer::{FileWriter, StreamWriter};
 use arrow::json::LineDelimitedWriter;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use tempfile::NamedTempFile;
 
 use super::{DataError, Format, text};
+
+mod bool_chunk;
+mod page_codec;
+mod parquet_output;
+
+use parquet_output::ParquetOutput;
 
 /// Timestamps are UTC instants: written with a `Z` (zones are dropped first,
 /// see [`text_ready`]).
@@ -70,6 +76,17 @@ impl ParquetCompression {
     }
 }
 
+/// How a Parquet output is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParquetOptions {
+    /// The codec of every page.
+    pub compression: ParquetCompression,
+    /// The first column is the customer key, one value per row (checked by the
+    /// caller): it is not dictionary-encoded, which for unique values only costs
+    /// (arrow-rs interns each value until the dictionary outgrows its page).
+    pub key_first: bool,
+}
+
 /// What an output is written to.
 type Sink = Box<dyn Write + Send>;
 
@@ -89,7 +106,7 @@ pub struct OutputWriter {
 /// The format-specific writer.
 enum Encoder {
     Csv(arrow::csv::Writer<BufWriter<Sink>>),
-    Parquet(Box<ArrowWriter<Sink>>),
+    Parquet(Box<ParquetOutput>),
     Arrow(FileWriter<BufWriter<Sink>>),
     ArrowStream(StreamWriter<BufWriter<Sink>>),
     JsonLines(LineDelimitedWriter<BufWriter<Sink>>),
@@ -126,14 +143,14 @@ impl OutputWriter {
     /// Starts writing `path` (format by extension) with batches of `schema`.
     /// Fails if the extension is unknown or the folder does not exist.
     pub fn create(path: &Path, schema: SchemaRef) -> Result<OutputWriter, DataError> {
-        OutputWriter::create_with(path, schema, ParquetCompression::default())
+        OutputWriter::create_with(path, schema, ParquetOptions::default())
     }
 
-    /// [`OutputWriter::create`] with the compression of a Parquet output.
+    /// [`OutputWriter::create`] with the options of a Parquet output.
     pub fn create_with(
         path: &Path,
         schema: SchemaRef,
-        compression: ParquetCompression,
+        options: ParquetOptions,
     ) -> Result<OutputWriter, DataError> {
         let format = Format::from_path(path).ok_or_else(|| DataError::UnknownFormat {
             path: path.to_path_buf(),
@@ -156,7 +173,7 @@ impl OutputWriter {
             schema: Arc::clone(&schema),
             wrote_batch: false,
         };
-        let encoder = writer.encoder_for(Box::new(file), &schema, compression)?;
+        let encoder = writer.encoder_for(Box::new(file), &schema, options)?;
         writer.encoder = Some(encoder);
         Ok(writer)
     }
@@ -167,7 +184,7 @@ impl OutputWriter {
         name: &Path,
         format: Format,
         schema: SchemaRef,
-        compression: ParquetCompression,
+        options: ParquetOptions,
     ) -> Result<OutputWriter, DataError> {
         let buffer = SharedBuffer::default();
         let mut writer = OutputWriter {
@@ -179,7 +196,7 @@ impl OutputWriter {
             schema: Arc::clone(&schema),
             wrote_batch: false,
         };
-        let encoder = writer.encoder_for(Box::new(buffer), &schema, compression)?;
+        let encoder = writer.encoder_for(Box::new(buffer), &schema, options)?;
         writer.encoder = Some(encoder);
         Ok(writer)
     }
@@ -197,7 +214,7 @@ impl OutputWriter {
         &self,
         file: Sink,
         schema: &SchemaRef,
-        compression: ParquetCompression,
+        options: ParquetOptions,
     ) -> Result<Encoder, DataError> {
         let encoder = match self.format {
             Format::Csv => Encoder::Csv(
@@ -212,11 +229,17 @@ impl OutputWriter {
                     .iter()
                     .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
                     .collect();
-                let props = WriterProperties::builder()
-                    .set_compression(compression.codec())
-                    .set_key_value_metadata((!metadata.is_empty()).then_some(metadata))
-                    .build();
-                let writer = ArrowWriter::try_new(file, Arc::clone(schema), Some(props))
+                let mut props = WriterProperties::builder()
+                    .set_compression(options.compression.codec())
+                    .set_key_value_metadata((!metadata.is_empty()).then_some(metadata));
+                if let (true, Some(key)) = (options.key_first, schema.fields().first()) {
+                    props = props.set_column_dictionary_enabled(
+                        ColumnPath::from(key.name().as_str()),
+                        false,
+                    );
+                }
+                let props = props.build();
+                let writer = ParquetOutput::try_new(file, Arc::clone(schema), props)
                     .map_err(|e| self.encode_error(e))?;
                 Encoder::Parquet(Box::new(writer))
             }
