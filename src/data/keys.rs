@@ -171,15 +171,22 @@ impl Ascending {
             self.add_texts(strings.iter().flatten().map(str::as_bytes));
         } else {
             // dictionary keys: not followed, the sort decides
-            self.by_bytes = false;
-            self.by_length = false;
+            self.give_up();
         }
+    }
+
+    /// Leaves the decision to the sort (keys of another type than before, or
+    /// not followed).
+    fn give_up(&mut self) {
+        self.by_bytes = false;
+        self.by_length = false;
     }
 
     fn add_ints(&mut self, keys: impl Iterator<Item = i64>) {
         let mut last = match self.last {
             Some(LastKey::Int(v)) => Some(v),
-            _ => None,
+            None => None,
+            Some(LastKey::Text(_)) => return self.give_up(),
         };
         let mut ascending = true;
         for key in keys {
@@ -194,7 +201,8 @@ impl Ascending {
     fn add_texts<'a>(&mut self, keys: impl Iterator<Item = &'a [u8]>) {
         let before = match &self.last {
             Some(LastKey::Text(bytes)) => Some(bytes.as_slice()),
-            _ => None,
+            None => None,
+            Some(LastKey::Int(_)) => return self.give_up(),
         };
         let (mut by_bytes, mut by_length) = (true, true);
         let mut last = before;
@@ -395,6 +403,11 @@ mod tests {
         ints.add(&Int64Array::from(vec![9])).ok();
         assert!(!ints.ascending.held());
         assert_eq!(ints.candidates().len(), 1);
+        // a key column cannot change type, but if it did the sort would decide
+        let mut mixed = KeyHashes::default();
+        mixed.add(&Int64Array::from(vec![1])).ok();
+        mixed.add(&StringArray::from(vec!["2"])).ok();
+        assert!(!mixed.ascending.held());
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! written from Arrow's bitmaps ([`super::bool_chunk`]).
 //!
 //! The file is what `ArrowWriter` writes (the same schema, Arrow schema metadata,
-//! row group size, page size, statistics and page index), cheaper to produce: at
+//! row group size, statistics and page index; boolean pages end at the page row
+//! limit exactly, where arrow-rs ends them at the next multiple of its 1,024-value
+//! mini-batches), cheaper to produce: at
 //! 10M customers and 19 segments, materialising spent a fifth of its CPU turning
 //! bits into `bool`s and back.
 
