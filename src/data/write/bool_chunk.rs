@@ -47,11 +47,10 @@ struct PageRows {
     trues: usize,
 }
 
-impl PageRows {
-    /// The smallest value (`false` unless all are true) and the largest.
-    fn min_max(&self) -> (bool, bool) {
-        (self.trues == self.len, self.trues > 0)
-    }
+/// The smallest of `len` values of which `trues` are true (`false` unless all
+/// are) and the largest.
+fn min_max(trues: usize, len: usize) -> (bool, bool) {
+    (trues == len, trues > 0)
 }
 
 impl BoolChunk {
@@ -94,7 +93,8 @@ impl BoolChunk {
                 PageRows { start, len, trues }
             })
             .collect();
-        let page_index = props.statistics_enabled(path) == EnabledStatistics::Page;
+        let statistics = props.statistics_enabled(path);
+        let page_index = statistics == EnabledStatistics::Page;
         let offset_index = page_index || !props.offset_index_disabled();
 
         let mut sink = TrackedWrite::new(Vec::new());
@@ -125,7 +125,6 @@ impl BoolChunk {
         let bytes = Bytes::from(sink.into_inner()?);
 
         let rows = bits.len();
-        let statistics = props.statistics_enabled(path) != EnabledStatistics::None;
         let mut metadata = ColumnChunkMetaData::builder(descr.clone())
             .set_compression(codec.compression())
             .set_encodings_mask(EncodingMask::new_from_encodings(
@@ -140,9 +139,8 @@ impl BoolChunk {
             .set_total_uncompressed_size(uncompressed as i64)
             .set_num_values(rows as i64)
             .set_data_page_offset(0);
-        if statistics {
-            let trues: usize = pages.iter().map(|page| page.trues).sum();
-            let (min, max) = (trues == rows, trues > 0);
+        if statistics != EnabledStatistics::None {
+            let (min, max) = min_max(pages.iter().map(|page| page.trues).sum(), rows);
             metadata = metadata.set_statistics(Statistics::Boolean(
                 ValueStatistics::new(Some(min), Some(max), None, Some(0), false)
                     .with_backwards_compatible_min_max(descr.sort_order().is_signed()),
@@ -183,7 +181,7 @@ fn column_index(
     let (mut ascending, mut descending) = (true, true);
     let mut last: Option<(u8, u8)> = None;
     for page in pages {
-        let (min, max) = page.min_max();
+        let (min, max) = min_max(page.trues, page.len);
         let (min, max) = (u8::from(min), u8::from(max));
         if let Some((last_min, last_max)) = last {
             ascending &= min >= last_min && max >= last_max;

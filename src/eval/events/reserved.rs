@@ -120,12 +120,12 @@ impl<T: Pod> ReservedVec<T> {
     /// that is written whole before it is read).
     pub(crate) fn resize_keeping(&mut self, len: usize) {
         match &mut self.storage {
-            Storage::Heap(values) => values.resize(len, T::zeroed()),
+            Storage::Heap(values) => {
+                values.resize(len, T::zeroed());
+                self.len = len;
+            }
             Storage::Mapped(_, capacity) if len <= *capacity => self.len = len,
             Storage::Mapped(..) => self.fill_to(len, T::zeroed()),
-        }
-        if let Storage::Heap(values) = &self.storage {
-            self.len = values.len();
         }
     }
 
